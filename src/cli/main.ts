@@ -1,0 +1,37 @@
+import { config as loadDotenv } from 'dotenv';
+import { ConfigError, loadConfig } from '../config/load.js';
+import { defaultEngines } from '../engines/index.js';
+import { buildServer } from '../server/app.js';
+import { createLogger } from '../server/logger.js';
+import { installShutdown } from '../server/shutdown.js';
+
+const USAGE = `Usage: parley <command>
+
+Commands:
+  serve     start the Parley server (reads .env, ${'PARLEY_CONFIG'} and the environment)
+  help      show this help`;
+
+async function serve(): Promise<void> {
+  // .env fills only variables the environment does not already set.
+  loadDotenv({ quiet: true });
+  const config = loadConfig();
+  const logger = createLogger(config.log);
+  const server = await buildServer(config, { engines: defaultEngines(), logger });
+  installShutdown(server, logger, config.server.shutdownTimeoutMs);
+  await server.app.listen({ port: config.server.port, host: config.server.host });
+  logger.info({ engine: config.engine.default }, `Parley is listening on http://${config.server.host === '0.0.0.0' ? 'localhost' : config.server.host}:${config.server.port}`);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command = 'serve'] = argv;
+  if (command === 'serve') return serve();
+  if (command === 'help' || command === '--help' || command === '-h') return void console.log(USAGE);
+  console.error(`Unknown command '${command}'.\n\n${USAGE}`);
+  process.exitCode = 2;
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof ConfigError) console.error(err.message);
+  else console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,78 @@
+import { z } from 'zod';
+
+const MiB = 1024 * 1024;
+
+const bool = z.preprocess((v) => (typeof v === 'string' ? ['1', 'true', 'yes', 'on'].includes(v.toLowerCase()) || (['0', 'false', 'no', 'off', ''].includes(v.toLowerCase()) ? false : v) : v), z.boolean());
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/** The whole configuration: one schema gives the type, the defaults and the validation. */
+export const ConfigSchema = z.strictObject({
+  server: z
+    .strictObject({
+      port: int(0, 65535).default(3000),
+      host: z.string().min(1).default('0.0.0.0'),
+      shutdownTimeoutMs: int(0, 600_000).default(10_000),
+      trustProxy: bool.default(false),
+      tlsCertFile: z.string().min(1).optional(),
+      tlsKeyFile: z.string().min(1).optional(),
+    })
+    .refine((s) => (s.tlsCertFile === undefined) === (s.tlsKeyFile === undefined), {
+      message: 'set both PARLEY_TLS_CERT and PARLEY_TLS_KEY (PEM files) to serve https/wss, or neither',
+      path: ['tlsCertFile'],
+    })
+    .prefault({}),
+  log: z
+    .strictObject({
+      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      pretty: bool.default(false),
+    })
+    .prefault({}),
+  engine: z
+    .strictObject({
+      default: z.string().min(1).default('echo'),
+      model: z.string().min(1).default('parley-local'),
+    })
+    .prefault({}),
+  limits: z
+    .strictObject({
+      maxFrameBytes: int(1024, 256 * MiB).default(21 * MiB),
+      maxConversationItems: int(1, 100_000).default(1000),
+      maxConversationAudioBytes: int(0, 4096 * MiB).default(64 * MiB),
+      maxInputBufferBytes: int(1024, 1024 * MiB).default(48 * MiB),
+      responsesPerMinute: int(1, 1_000_000).default(120),
+      tokensPerMinute: int(1, 1_000_000_000).default(400_000),
+    })
+    .prefault({}),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+export interface ConfigKey {
+  env: string;
+  path: string;
+  description: string;
+}
+
+/** Every setting, its environment variable and what it means (also the README's reference table). */
+export const CONFIG_KEYS: readonly ConfigKey[] = [
+  { env: 'PORT', path: 'server.port', description: 'TCP port the HTTP/WebSocket server listens on.' },
+  { env: 'HOST', path: 'server.host', description: 'Address to listen on (`127.0.0.1` for local only).' },
+  { env: 'PARLEY_SHUTDOWN_TIMEOUT_MS', path: 'server.shutdownTimeoutMs', description: 'On SIGTERM/SIGINT, how long live sessions get to close before the process exits anyway.' },
+  { env: 'PARLEY_TRUST_PROXY', path: 'server.trustProxy', description: 'Trust `X-Forwarded-*` headers (behind a reverse proxy / load balancer).' },
+  { env: 'PARLEY_TLS_CERT', path: 'server.tlsCertFile', description: 'PEM certificate file: with PARLEY_TLS_KEY, Parley serves https:// and wss:// itself (otherwise terminate TLS in a proxy).' },
+  { env: 'PARLEY_TLS_KEY', path: 'server.tlsKeyFile', description: 'PEM private key file for PARLEY_TLS_CERT.' },
+  { env: 'LOG_LEVEL', path: 'log.level', description: 'pino log level: fatal, error, warn, info, debug, trace, silent.' },
+  { env: 'PARLEY_LOG_PRETTY', path: 'log.pretty', description: 'Human-readable logs (pino-pretty, if installed) instead of JSON lines.' },
+  { env: 'PARLEY_ENGINE', path: 'engine.default', description: 'Engine for new sessions.' },
+  { env: 'PARLEY_MODEL', path: 'engine.model', description: 'Model name reported by the embedded engine when the client passes no `?model=`.' },
+  { env: 'PARLEY_MAX_FRAME_BYTES', path: 'limits.maxFrameBytes', description: 'Largest WebSocket message accepted; larger ones get an `error` event (twice this closes the socket with 1009).' },
+  { env: 'PARLEY_MAX_CONVERSATION_ITEMS', path: 'limits.maxConversationItems', description: 'Items one conversation may hold; more is refused with `conversation_max_items_exceeded`.' },
+  { env: 'PARLEY_MAX_CONVERSATION_AUDIO_BYTES', path: 'limits.maxConversationAudioBytes', description: 'Audio kept per conversation for retrieve/truncate; the oldest is freed first.' },
+  { env: 'PARLEY_MAX_INPUT_BUFFER_BYTES', path: 'limits.maxInputBufferBytes', description: 'Uncommitted input audio one session may buffer; more is refused with `input_audio_buffer_full`.' },
+  { env: 'PARLEY_RESPONSES_PER_MINUTE', path: 'limits.responsesPerMinute', description: 'Responses one session may start per minute (reported in `rate_limits.updated`).' },
+  { env: 'PARLEY_TOKENS_PER_MINUTE', path: 'limits.tokensPerMinute', description: 'Token budget per session per minute (reported in `rate_limits.updated`).' },
+];
+
+/** The configuration file, if any: `PARLEY_CONFIG` names it; `./parley.config.json` is read when present. */
+export const CONFIG_FILE_ENV = 'PARLEY_CONFIG';
+export const DEFAULT_CONFIG_FILE = 'parley.config.json';

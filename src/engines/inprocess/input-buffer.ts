@@ -1,0 +1,47 @@
+import { ErrorCode, ProtocolError } from '../../protocol/errors.js';
+
+/**
+ * The uncommitted input audio of a session. Bounded: an append that would
+ * overflow is refused with an error instead of growing without limit.
+ * `appendedBytes` is the session's audio clock (`audio_start_ms`/`audio_end_ms`).
+ */
+export class InputAudioBuffer {
+  private chunks: Buffer[] = [];
+  private bytes = 0;
+  private appended = 0;
+
+  constructor(private readonly maxBytes: number) {}
+
+  get byteLength(): number {
+    return this.bytes;
+  }
+
+  get appendedBytes(): number {
+    return this.appended;
+  }
+
+  append(data: Buffer): void {
+    if (this.bytes + data.byteLength > this.maxBytes) {
+      throw new ProtocolError(
+        ErrorCode.inputBufferFull,
+        `The input audio buffer holds ${this.bytes} bytes and may hold at most ${this.maxBytes}; commit or clear it before appending more.`,
+        'audio',
+      );
+    }
+    this.chunks.push(data);
+    this.bytes += data.byteLength;
+    this.appended += data.byteLength;
+  }
+
+  /** Removes and returns everything buffered. */
+  take(): Buffer {
+    const all = Buffer.concat(this.chunks, this.bytes);
+    this.clear();
+    return all;
+  }
+
+  clear(): void {
+    this.chunks = [];
+    this.bytes = 0;
+  }
+}

@@ -1,0 +1,56 @@
+import { readFileSync } from 'node:fs';
+import websocket from '@fastify/websocket';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import type { EngineRegistry } from '../engines/engine.js';
+import { SessionRegistry } from '../session/registry.js';
+import { registerRealtimeRoute } from '../transports/realtime-ws/route.js';
+import { registerHealthRoutes } from './health.js';
+
+export interface ParleyServer {
+  app: FastifyInstance;
+  sessions: SessionRegistry;
+  /** Stops taking sessions, ends live ones with 1001, closes the server. */
+  shutdown(reason: string): Promise<void>;
+  readonly draining: boolean;
+}
+
+const SUBPROTOCOL_PREFERENCE = ['realtime'];
+
+export async function buildServer(config: Config, deps: { engines: EngineRegistry; logger: Logger }): Promise<ParleyServer> {
+  // Typed as the default instance so route modules need no pino-specific generics.
+  const { tlsCertFile, tlsKeyFile } = config.server;
+  const https = tlsCertFile && tlsKeyFile ? { https: { cert: readFileSync(tlsCertFile), key: readFileSync(tlsKeyFile) } } : {};
+  const app = Fastify({ loggerInstance: deps.logger, trustProxy: config.server.trustProxy, ...https }) as unknown as FastifyInstance;
+  const sessions = new SessionRegistry();
+  let draining = false;
+
+  await app.register(websocket, {
+    options: {
+      // Twice the soft limit: frames in between get an `error` event and the
+      // socket stays open; only beyond this does ws close with 1009.
+      maxPayload: config.limits.maxFrameBytes * 2,
+      // Browsers fail the handshake unless one offered subprotocol is echoed;
+      // credentials (`openai-insecure-api-key.*`) are never echoed back.
+      handleProtocols: (protocols) => SUBPROTOCOL_PREFERENCE.find((p) => protocols.has(p)) ?? false,
+    },
+  });
+
+  registerHealthRoutes(app, { isReady: () => !draining });
+  registerRealtimeRoute(app, { config, engines: deps.engines, sessions, logger: deps.logger, isDraining: () => draining });
+
+  return {
+    app,
+    sessions,
+    get draining() {
+      return draining;
+    },
+    async shutdown(reason: string) {
+      if (draining) return;
+      draining = true;
+      await sessions.endAll(reason, 1001);
+      await app.close();
+    },
+  };
+}

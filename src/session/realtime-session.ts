@@ -1,0 +1,80 @@
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import type { Engine } from '../engines/engine.js';
+import { newId } from '../protocol/ids.js';
+import type { ClientEvent, ServerEvent } from '../protocol/schemas/index.js';
+import { ConnectionMachine } from '../state/connection-machine.js';
+
+export interface SessionEnd {
+  reason: string;
+  /** WebSocket close code the transport should use. */
+  code: number;
+}
+
+export interface RealtimeSessionInit {
+  engine: Engine;
+  logger: Logger;
+  transport: string;
+  agent: string;
+}
+
+/**
+ * The runtime between a transport and an engine. It owns the session's
+ * lifecycle; later layers (tools, memory, records) hook in here, never in a
+ * transport or an engine.
+ */
+export class RealtimeSession {
+  readonly id = newId('sess');
+  readonly connection = new ConnectionMachine('session');
+  readonly startedAt = Date.now();
+  private readonly emitter = new EventEmitter();
+  private ended: SessionEnd | null = null;
+
+  constructor(private readonly init: RealtimeSessionInit) {
+    init.engine.onEvent((e) => this.emitter.emit('event', e));
+    init.engine.onClose(({ reason }) => void this.end({ reason: `engine closed: ${reason}`, code: 1011 }));
+  }
+
+  get transport(): string {
+    return this.init.transport;
+  }
+
+  get agent(): string {
+    return this.init.agent;
+  }
+
+  get engineName(): string {
+    return this.init.engine.name;
+  }
+
+  onEvent(listener: (e: ServerEvent) => void): () => void {
+    this.emitter.on('event', listener);
+    return () => this.emitter.off('event', listener);
+  }
+
+  onEnd(listener: (end: SessionEnd) => void): void {
+    this.emitter.once('end', listener);
+  }
+
+  /** Opens the session: the engine sends `session.created` first. */
+  start(): void {
+    this.connection.send('opened');
+    this.init.engine.start();
+  }
+
+  send(event: ClientEvent): void {
+    if (this.ended) return;
+    this.init.engine.send(event);
+  }
+
+  /** Ends the session once; listeners learn why. */
+  async end(end: SessionEnd): Promise<void> {
+    if (this.ended) return;
+    this.ended = end;
+    this.connection.trySend('close');
+    this.init.logger.info({ session_id: this.id, reason: end.reason, duration_ms: Date.now() - this.startedAt }, 'session ended');
+    await this.init.engine.close(end.reason);
+    this.connection.trySend('closed');
+    this.emitter.emit('end', end);
+  }
+}

@@ -1,0 +1,78 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from '../../config/schema.js';
+import type { EngineRegistry } from '../../engines/engine.js';
+import { defaultSessionConfig } from '../../engines/inprocess/session-config.js';
+import { isBetaClient } from '../../protocol/beta/index.js';
+import { RealtimeSession } from '../../session/realtime-session.js';
+import type { SessionRegistry } from '../../session/registry.js';
+import { RealtimeSocket } from './connection.js';
+
+export interface RealtimeRouteDeps {
+  config: Config;
+  engines: EngineRegistry;
+  sessions: SessionRegistry;
+  logger: Logger;
+  isDraining: () => boolean;
+}
+
+interface RealtimeQuery {
+  model?: string;
+  agent?: string;
+  intent?: string;
+  call_id?: string;
+}
+
+const subprotocols = (req: FastifyRequest): string[] =>
+  String(req.headers['sec-websocket-protocol'] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+function refuse(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
+  return reply.code(status).send({ error: { type: 'invalid_request_error', code, message } });
+}
+
+/** `GET /v1/realtime` (WebSocket): Parley's Realtime endpoint, GA and beta dialects. */
+export function registerRealtimeRoute(app: FastifyInstance, deps: RealtimeRouteDeps): void {
+  app.route<{ Querystring: RealtimeQuery }>({
+    method: 'GET',
+    url: '/v1/realtime',
+    // Refuse before the upgrade, with an HTTP status a client can act on.
+    preValidation: async (req, reply) => {
+      if (deps.isDraining()) return refuse(reply, 503, 'server_draining', 'This server is shutting down; connect again to reach another instance.');
+      const q = req.query;
+      if (q.intent !== undefined && q.intent !== 'transcription') return refuse(reply, 400, 'invalid_value', `Unknown intent '${q.intent}'.`);
+      if (q.intent === 'transcription') return refuse(reply, 400, 'unsupported', 'Transcription-only sessions (?intent=transcription) are not supported yet; open a realtime session with ?model=.');
+      if (q.call_id !== undefined) return refuse(reply, 400, 'unsupported', 'Sideband connections (?call_id=) need the openai engine; they are not available on this server.');
+      if (q.agent !== undefined && q.agent !== 'default') return refuse(reply, 404, 'agent_not_found', `No agent named '${q.agent}'. Omit ?agent= to use the default agent.`);
+      const engine = deps.config.engine.default;
+      if (!deps.engines.get(engine)) return refuse(reply, 500, 'engine_unavailable', `Engine '${engine}' is not available; set PARLEY_ENGINE to one of: ${deps.engines.names().join(', ')}.`);
+    },
+    handler: (_req, reply) => refuse(reply, 426, 'upgrade_required', 'This endpoint speaks WebSocket; connect with a WebSocket client.'),
+    wsHandler: (socket, req) => {
+      const dialect = isBetaClient(req.headers, subprotocols(req)) ? 'beta' : 'ga';
+      const log = deps.logger.child({ transport: 'realtime-ws', dialect });
+      const conn = new RealtimeSocket(socket, { dialect, maxFrameBytes: deps.config.limits.maxFrameBytes, logger: log });
+      const engineName = deps.config.engine.default;
+      const model = req.query.model ?? deps.config.engine.model;
+      const factory = deps.engines.get(engineName);
+      if (!factory) return socket.close(1011, 'engine unavailable');
+      const session0 = defaultSessionConfig(model);
+      factory
+        .create({ session: session0, limits: deps.config.limits, logger: log })
+        .then((engine) => {
+          if (socket.readyState !== socket.OPEN) return void engine.close('client left before the session started');
+          const session = new RealtimeSession({ engine, logger: log, transport: 'realtime-ws', agent: req.query.agent ?? 'default' });
+          deps.sessions.add(session);
+          conn.attach(session);
+          log.info({ session_id: session.id, engine: engine.name, model }, 'session started');
+          session.start();
+        })
+        .catch((err: unknown) => {
+          log.error({ err }, 'engine failed to start');
+          socket.close(1011, 'engine failed to start');
+        });
+    },
+  });
+}

@@ -1,0 +1,30 @@
+import type { AddressInfo } from 'node:net';
+import pino from 'pino';
+import { ConfigSchema, type Config } from '../../src/config/schema.js';
+import { defaultEngines } from '../../src/engines/index.js';
+import { buildServer, type ParleyServer } from '../../src/server/app.js';
+
+export interface TestServer {
+  server: ParleyServer;
+  url: string;
+  wsUrl: string;
+  config: Config;
+  close(): Promise<void>;
+}
+
+/** A Parley server on a free loopback port with the echo engine and silent logs. */
+export async function startTestServer(overrides: Record<string, unknown> = {}, opts: { tls?: { certFile: string; keyFile: string } } = {}): Promise<TestServer> {
+  const tls = opts.tls ? { tlsCertFile: opts.tls.certFile, tlsKeyFile: opts.tls.keyFile } : {};
+  const config = ConfigSchema.parse({ ...overrides, server: { host: '127.0.0.1', port: 0, ...tls }, engine: { default: 'echo' } });
+  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const server = await buildServer(config, { engines: defaultEngines(), logger });
+  await server.app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = server.app.server.address() as AddressInfo;
+  return {
+    server,
+    config,
+    url: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
+    wsUrl: `${opts.tls ? 'wss' : 'ws'}://127.0.0.1:${port}/v1/realtime`,
+    close: () => server.shutdown('test finished'),
+  };
+}
