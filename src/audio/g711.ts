@@ -1,15 +1,16 @@
 /**
- * ITU-T G.711 µ-law and A-law, bit-exact with the classic Sun/CCITT g711.c:
- * µ-law as `linear2ulaw` on 16-bit input (BIAS 0x84, CLIP 32635), A-law as `linear2alaw`
- * on the 13-bit magnitude (one's complement for negatives, even bits inverted by 0x55).
+ * ITU-T G.711 µ-law and A-law, bit-exact with the ITU-T G.191 reference
+ * (`ulaw_compress`/`alaw_compress`): both work on the one's-complement
+ * magnitude of the 14-bit (µ-law) or 13-bit (A-law) sample, so small
+ * negative values land exactly where the G.711 decision tables put them.
+ * (The older 16-bit Sun `linear2ulaw` differs from it at 127 segment edges.)
  */
 
 // Encoding is computed per sample rather than via a 64K-entry table: measured on the 2-core
 // development machine, a table was ~30% faster (0.5 vs 0.7 µs per 20 ms frame) but
 // costs ~4 ms and 72 KB at startup, and encoding is a tiny share of a transcoded frame.
 
-const ULAW_BIAS = 0x84;
-const ULAW_CLIP = 32635; // 32767 - BIAS: the largest magnitude whose biased value fits 15 bits
+const ULAW_BIAS = 0x84; // decoding bias, in 16-bit units (33 in the 14-bit domain)
 
 function decodeUlaw(code: number): number {
   const u = ~code & 0xff; // µ-law bytes are transmitted inverted
@@ -19,11 +20,11 @@ function decodeUlaw(code: number): number {
 }
 
 function encodeUlaw(pcm: number): number {
-  const sign = pcm < 0 ? 0x80 : 0x00;
-  const biased = Math.min(Math.abs(pcm), ULAW_CLIP) + ULAW_BIAS; // in [2^7, 2^15)
-  const exponent = 24 - Math.clz32(biased); // leading-bit position minus 7
-  const mantissa = (biased >> (exponent + 3)) & 0x0f;
-  return ~(sign | (exponent << 4) | mantissa) & 0xff;
+  // 14-bit one's-complement magnitude plus the bias 33, clipped to 13 bits.
+  const biased = Math.min(((pcm < 0 ? ~pcm : pcm) >> 2) + 33, 0x1fff);
+  const segment = 33 - Math.clz32(biased >> 6); // 1..8: one more than the bit length of biased >> 6
+  const mantissa = 0x0f - ((biased >> segment) & 0x0f);
+  return (((8 - segment) << 4) | mantissa | (pcm >= 0 ? 0x80 : 0)) & 0xff;
 }
 
 function decodeAlaw(code: number): number {
@@ -67,7 +68,7 @@ export function alawToPcm16(codes: Uint8Array): Int16Array {
   return out;
 }
 
-/** Encodes to µ-law; magnitudes above 32635 clip to the loudest code. */
+/** Encodes to µ-law; the loudest magnitudes clip to the loudest code. */
 export function pcm16ToUlaw(samples: Int16Array): Uint8Array {
   const out = new Uint8Array(samples.length);
   for (let i = 0; i < samples.length; i++) out[i] = encodeUlaw(samples[i]!);

@@ -1,3 +1,4 @@
+import { bytesPerMs } from '../audio/formats.js';
 import type { AudioFormat, Item, ResponseObject, Usage } from '../protocol/schemas/index.js';
 import { newId } from '../protocol/ids.js';
 import { createResponseMachine, type ResponseState } from '../state/response-machine.js';
@@ -20,8 +21,6 @@ export interface ResponseWriterInit {
   /** Called when output passes the response's token budget. */
   onBudgetExceeded?: () => void;
 }
-
-const BYTES_PER_MS: Record<AudioFormat['type'], number> = { 'audio/pcm': 48, 'audio/pcmu': 8, 'audio/pcma': 8 };
 
 interface OpenOutput {
   readonly itemId: string;
@@ -72,7 +71,7 @@ export class ResponseWriter {
   message(): MessageWriter {
     this.assertWritable();
     const audio = (this.init.response.output_modalities ?? ['audio']).includes('audio');
-    const w = new MessageWriter(this, this.outputs.length, audio, this.init.conversation, BYTES_PER_MS[this.init.outputFormat.type]);
+    const w = new MessageWriter(this, this.outputs.length, audio, this.init.conversation, bytesPerMs(this.init.outputFormat));
     this.open.push(w);
     return w;
   }

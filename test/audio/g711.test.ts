@@ -4,8 +4,8 @@ import { alawToPcm16, pcm16ToAlaw, pcm16ToUlaw, ulawToPcm16 } from '../../src/au
 
 /*
  * Reference implementations written independently of src/audio/g711.ts, from the G.711
- * segment/quantisation formulae as given in ITU-T G.191 (decode, A-law encode) and the
- * segment-table search of Sun's g711.c (µ-law encode). The module under test uses
+ * segment/quantisation formulae as given in ITU-T G.191 (decode) and its STL
+ * `ulaw_compress`/`alaw_compress` loops (encode). The module under test uses
  * different formulations (bit tricks, tables), so agreement is a real cross-check.
  */
 
@@ -30,15 +30,20 @@ function referenceAlawDecode(code: number): number {
   return code > 0x7f ? mantissa : -mantissa;
 }
 
-const ULAW_SEGMENT_END = [0xff, 0x1ff, 0x3ff, 0x7ff, 0xfff, 0x1fff, 0x3fff, 0x7fff];
-
+/** ITU-T G.191 STL `ulaw_compress`, transcribed loop for loop. */
 function referenceUlawEncode(pcm: number): number {
-  const biased = pcm < 0 ? 0x84 - pcm : pcm + 0x84;
-  const mask = pcm < 0 ? 0x7f : 0xff;
-  let segment = 0;
-  while (segment < 8 && biased > ULAW_SEGMENT_END[segment]!) segment++;
-  if (segment === 8) return 0x7f ^ mask; // clipped
-  return ((segment << 4) | ((biased >> (segment + 3)) & 0x0f)) ^ mask;
+  let absno = pcm < 0 ? (~pcm >> 2) + 33 : (pcm >> 2) + 33;
+  if (absno > 0x1fff) absno = 0x1fff;
+  let i = absno >> 6;
+  let segno = 1;
+  while (i !== 0) {
+    segno++;
+    i >>= 1;
+  }
+  const highNibble = 0x0008 - segno;
+  const lowNibble = 0x000f - ((absno >> segno) & 0x000f);
+  const code = (highNibble << 4) | lowNibble;
+  return pcm >= 0 ? code | 0x0080 : code;
 }
 
 function referenceAlawEncode(pcm: number): number {
@@ -85,7 +90,7 @@ describe('µ-law', () => {
     }
   });
 
-  test('clips beyond ±32635 to the extreme codes', () => {
+  test('clips the loudest samples to the extreme codes', () => {
     assert.deepEqual(Array.from(pcm16ToUlaw(Int16Array.of(32767, 32636, -32768, -32636))), [0x80, 0x80, 0x00, 0x00]);
   });
 });

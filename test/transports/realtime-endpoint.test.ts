@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { parseServerEvent } from '../../src/protocol/schemas/index.js';
 import { RawClient, type Json } from '../helpers/realtime-client.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -8,6 +9,14 @@ const userText = (text: string, extra: Record<string, unknown> = {}) => ({
   item: { type: 'message', role: 'user', content: [{ type: 'input_text', text }], ...extra },
 });
 const silence = (ms: number): string => Buffer.alloc(ms * 48).toString('base64');
+
+/** Everything Parley sent must validate against the GA server-event schemas (themselves checked against the SDK's types). */
+function assertAllValid(events: readonly Json[]): void {
+  for (const e of events) {
+    const parsed = parseServerEvent(e);
+    assert.ok(parsed.known, `${e.type} does not match its GA schema: ${JSON.stringify('issues' in parsed ? parsed.issues : e)}`);
+  }
+}
 
 describe('/v1/realtime conversation state', () => {
   let srv: TestServer;
@@ -75,6 +84,7 @@ describe('/v1/realtime conversation state', () => {
     ws.send({ type: 'conversation.item.retrieve', item_id: committed.item_id });
     const got = await ws.next('conversation.item.retrieved');
     assert.equal(Buffer.from(got.item.content[0].audio, 'base64').byteLength, 250 * 48, 'retrieve returns the committed audio');
+    assertAllValid(ws.events);
     ws.send({ type: 'input_audio_buffer.append', audio: 'not base64!!' });
     assert.equal((await ws.next('error')).error.param, 'audio');
     ws.send({ type: 'input_audio_buffer.append', audio: Buffer.alloc(3).toString('base64') });
@@ -149,6 +159,7 @@ describe('/v1/realtime conversation state', () => {
     assert.equal(cancelled.response.status, 'cancelled');
     assert.deepEqual(cancelled.response.status_details, { type: 'cancelled', reason: 'client_cancelled' });
     assert.equal(cancelled.response.output[0].status, 'incomplete');
+    assertAllValid(ws.events);
     await ws.next('rate_limits.updated');
     ws.send({ type: 'response.cancel', event_id: 'none-active' });
     assert.equal((await ws.next('error')).error.code, 'response_cancel_not_active');
@@ -179,6 +190,7 @@ describe('/v1/realtime conversation state', () => {
       'response.done',
       'rate_limits.updated',
     ]);
+    assertAllValid(ws.events);
     const rl = ws.events.at(-1) as Json;
     assert.deepEqual(rl.rate_limits.map((r: { name: string }) => r.name), ['requests', 'tokens']);
     assert.equal(rl.rate_limits[0].remaining, rl.rate_limits[0].limit - 1);
@@ -202,6 +214,7 @@ describe('/v1/realtime conversation state', () => {
     ws.send({ type: 'response.create' });
     const answer = await ws.next('response.done');
     assert.equal(answer.response.output[0].content[0].text, 'The get_weather tool returned: {"temp_c":18}');
+    assertAllValid(ws.events);
     await ws.close();
   });
 

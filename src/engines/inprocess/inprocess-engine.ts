@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
+import { bytesPerMs } from '../../audio/formats.js';
 import { Conversation } from '../../conversation/conversation.js';
 import { serverEvent } from '../../conversation/events.js';
 import { ErrorCode, ProtocolError } from '../../protocol/errors.js';
@@ -17,8 +18,6 @@ import { applySessionUpdate } from './session-config.js';
 export const MAX_APPEND_BYTES = 15 * 1024 * 1024;
 const MIN_COMMIT_MS = 100;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-
-export const bytesPerMs = (f: AudioFormat): number => (f.type === 'audio/pcm' ? 48 : 8);
 
 /**
  * Realtime server semantics in-process: session config, the input audio
