@@ -63,7 +63,7 @@ describe('fuzz: malformed, random and oversized messages', () => {
   });
   after(() => srv.close());
 
-  it('answers each with an error event, stays up, and keeps memory flat', async () => {
+  it('answers each with an error event, stays up, and keeps memory flat', async (t) => {
     const ws = await RawClient.connect(srv.wsUrl);
     await ws.next('session.created');
     const r = rng(20261121);
@@ -93,6 +93,7 @@ describe('fuzz: malformed, random and oversized messages', () => {
     // The first round warms up caches and JIT; after it the heap must not grow.
     const baseline = heap[1] as number;
     const last = heap[heap.length - 1] as number;
+    t.diagnostic(`heap after each round of ${PER_ROUND} (MiB): ${heap.map((h) => (h / 2 ** 20).toFixed(1)).join(', ')}`);
     assert.ok(last - baseline < 8 * 1024 * 1024, `heap grew from ${baseline} to ${last} bytes: ${heap.join(', ')}`);
     // Still serving: the same connection and a new one work.
     ws.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'still here?' }] } });
