@@ -1,0 +1,17 @@
+/** What the receptionist brain knows about the business; agents override it. */
+export interface ReceptionistVocabulary {
+  business: string;
+  services: readonly string[];
+  staff: readonly string[];
+  /** Spoken answer to "when are you open?". */
+  hours: string;
+  timeZone: string;
+}
+
+export const DEMO_VOCABULARY: ReceptionistVocabulary = {
+  business: 'Maple Street Clinic',
+  services: ['consultation', 'check-up', 'cleaning', 'follow-up', 'vaccination'],
+  staff: ['Doctor Smith', 'Doctor Patel', 'Nurse Garcia'],
+  hours: "We're open Monday to Friday from 8 a.m. to 6 p.m., and Saturday from 9 a.m. to 1 p.m.",
+  timeZone: 'America/New_York',
+};
