@@ -33,6 +33,23 @@ export class InputAudioBuffer {
     this.appended += data.byteLength;
   }
 
+  /** Drops the oldest bytes, keeping at most `keepBytes` (VAD keeps only what prefix padding may need). */
+  keepLast(keepBytes: number): void {
+    let excess = this.bytes - Math.max(0, keepBytes);
+    while (excess > 0 && this.chunks.length > 0) {
+      const first = this.chunks[0] as Buffer;
+      if (first.byteLength <= excess) {
+        this.chunks.shift();
+        this.bytes -= first.byteLength;
+        excess -= first.byteLength;
+      } else {
+        this.chunks[0] = first.subarray(excess);
+        this.bytes -= excess;
+        excess = 0;
+      }
+    }
+  }
+
   /** Removes and returns everything buffered. */
   take(): Buffer {
     const all = Buffer.concat(this.chunks, this.bytes);

@@ -1,0 +1,151 @@
+/**
+ * EnergyVad.process on one 20 ms frame of 16 kHz PCM16 (320 samples) — run on every 20 ms of
+ * every call with server VAD on. Baseline: plain RMS over the same frame (`rms` from the audio
+ * module), measured in the same run.
+ *
+ * Run: node --import tsx bench/vad.bench.ts
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import { rms } from '../src/audio/levels.js';
+import { EnergyVad } from '../src/engines/local/vad/energy-vad.js';
+
+const RATE = 16000;
+const FRAME_MS = 20;
+const FRAME_SAMPLES = (RATE * FRAME_MS) / 1000;
+const WARMUP_FRAMES = 20_000;
+// Each batch is timed as a whole (reading the clock costs about as much as a short frame's
+// work); the median over batches of the per-frame mean is reported.
+const BATCHES = 200;
+const FRAMES_PER_BATCH = 500;
+
+interface Result {
+  name: string;
+  medianNs: number;
+  p10Ns: number;
+  p90Ns: number;
+}
+
+/**
+ * Ten seconds of "turns": 1.5 s of syllable-rate (4 Hz) modulated voice-band tones, then 1 s of
+ * low noise, repeated — so the VAD opens and closes turns while it is being timed, not only
+ * measures silence. Returned as 20 ms frames.
+ */
+function frames(): Int16Array[] {
+  const pcm = new Int16Array(10 * RATE);
+  let seed = 1;
+  for (let i = 0; i < pcm.length; i++) {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    const t = i / RATE;
+    const inTurn = t % 2.5 < 1.5;
+    const envelope = inTurn ? 0.5 + 0.5 * Math.sin(2 * Math.PI * 4 * t) : 0;
+    const voice = envelope * (6000 * Math.sin(2 * Math.PI * 180 * t) + 3000 * Math.sin(2 * Math.PI * 720 * t) + 1500 * Math.sin(2 * Math.PI * 2500 * t));
+    pcm[i] = Math.round(voice + ((seed >>> 16) - 32768) / 256); // plus noise within ±128 (about −50 dBFS)
+  }
+  return Array.from({ length: pcm.length / FRAME_SAMPLES }, (_, k) => pcm.subarray(k * FRAME_SAMPLES, (k + 1) * FRAME_SAMPLES));
+}
+
+interface Case {
+  name: string;
+  /** Processes `count` frames and returns a number derived from the outputs, so the JIT cannot drop the work. */
+  run: (count: number) => number;
+}
+
+/** Warms every case up, then times them in interleaved batches so background load hits all alike. */
+function measureAll(cases: readonly Case[]): Result[] {
+  let sink = 0;
+  for (const { run } of cases) sink += run(WARMUP_FRAMES);
+  const perFrame = cases.map((): number[] => []);
+  for (let batch = 0; batch < BATCHES; batch++) {
+    cases.forEach(({ run }, c) => {
+      const start = process.hrtime.bigint();
+      sink += run(FRAMES_PER_BATCH);
+      perFrame[c]!.push(Number(process.hrtime.bigint() - start) / FRAMES_PER_BATCH);
+    });
+  }
+  if (Number.isNaN(sink)) throw new Error('unreachable: consumes `sink`');
+  return cases.map(({ name }, c) => {
+    const sorted = perFrame[c]!.sort((a, b) => a - b);
+    const at = (q: number) => sorted[Math.floor(q * (sorted.length - 1))]!;
+    return { name, medianNs: at(0.5), p10Ns: at(0.1), p90Ns: at(0.9) };
+  });
+}
+
+function main(): void {
+  const input = frames();
+  const count = input.length;
+  const vad = new EnergyVad(RATE, { threshold: 0.5, prefixPaddingMs: 300, silenceDurationMs: 500 });
+  let turns = 0;
+
+  const results = measureAll([
+    {
+      name: 'EnergyVad.process, 320 samples',
+      run: (n) => {
+        let sum = 0;
+        for (let i = 0; i < n; i++) {
+          const events = vad.process(input[i % count]!);
+          sum += events.length;
+          for (const event of events) if (event.type === 'speech_started') turns++;
+        }
+        return sum;
+      },
+    },
+    {
+      name: 'baseline: rms(), 320 samples',
+      run: (n) => {
+        let sum = 0;
+        for (let i = 0; i < n; i++) sum += rms(input[i % count]!);
+        return sum;
+      },
+    },
+  ]);
+  const [vadResult, rmsResult] = results as [Result, Result];
+  const ratio = vadResult.medianNs / rmsResult.medianNs;
+  const realtimeShare = vadResult.medianNs / (FRAME_MS * 1e6);
+  // Sanity: the signal has a turn every 2.5 s, so the VAD must have opened turns while timed.
+  const framesProcessed = WARMUP_FRAMES + BATCHES * FRAMES_PER_BATCH;
+  const expectedTurns = Math.floor((framesProcessed * FRAME_MS) / 2500);
+  if (Math.abs(turns - expectedTurns) > 2) throw new Error(`VAD opened ${turns} turns, expected about ${expectedTurns}`);
+
+  printTable(results);
+  console.log(`\nratio EnergyVad / rms: ${ratio.toFixed(2)}×`);
+  console.log(`one stream uses ${(realtimeShare * 100).toFixed(4)}% of a core (≈ ${Math.floor(1 / realtimeShare)} streams per core)`);
+  console.log(`turns detected while timing: ${turns} (expected ≈ ${expectedTurns})`);
+
+  const cpuList = cpus();
+  const report = {
+    benchmark: 'vad',
+    date: new Date().toISOString(),
+    environment: {
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
+      cpu: cpuList[0]?.model ?? 'unknown',
+      cores: availableParallelism(),
+      loadAverage1m: loadavg()[0],
+    },
+    method: {
+      frame: '20 ms of 16 kHz PCM16 (320 samples); signal alternates 1.5 s modulated tones and 1 s of noise',
+      warmupFrames: WARMUP_FRAMES,
+      batches: BATCHES,
+      framesPerBatch: FRAMES_PER_BATCH,
+      statistic: 'median (p10, p90) over batches of the mean ns per frame within a batch',
+    },
+    results,
+    ratios: { energyVadVsRms: ratio },
+    realtimeShare,
+    turnsDetected: turns,
+  };
+  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+  const out = new URL('./results/vad.json', import.meta.url);
+  writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`\nwrote ${out.pathname}`);
+}
+
+function printTable(results: readonly Result[]): void {
+  const width = Math.max(...results.map((r) => r.name.length));
+  const cell = (ns: number) => ns.toFixed(0).padStart(10);
+  console.log(`${'case'.padEnd(width)}  ${'median ns'.padStart(10)}  ${'p10 ns'.padStart(10)}  ${'p90 ns'.padStart(10)}`);
+  for (const r of results) console.log(`${r.name.padEnd(width)}  ${cell(r.medianNs)}  ${cell(r.p10Ns)}  ${cell(r.p90Ns)}`);
+}
+
+main();
