@@ -4,8 +4,9 @@
 set -euo pipefail
 
 # One place for the list; README and .ci/run both call this script.
-# openssl: the tests make a throwaway certificate to serve wss:// to the openai SDK.
-PACKAGES=(openssl)
+# openssl: a throwaway certificate so the tests can serve wss:// to the openai SDK.
+# espeak-ng: the embedded engine's voice (and the test utterances); sox: test audio (noise, resampling).
+PACKAGES=(openssl espeak-ng sox)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

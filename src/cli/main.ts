@@ -16,7 +16,7 @@ async function serve(): Promise<void> {
   loadDotenv({ quiet: true });
   const config = loadConfig();
   const logger = createLogger(config.log);
-  const server = await buildServer(config, { engines: defaultEngines(), logger });
+  const server = await buildServer(config, { engines: await defaultEngines(logger), logger });
   installShutdown(server, logger, config.server.shutdownTimeoutMs);
   await server.app.listen({ port: config.server.port, host: config.server.host });
   logger.info({ engine: config.engine.default }, `Parley is listening on http://${config.server.host === '0.0.0.0' ? 'localhost' : config.server.host}:${config.server.port}`);

@@ -39,6 +39,8 @@ export interface EngineContext {
 export interface EngineFactory {
   readonly name: string;
   create(ctx: EngineContext): Promise<Engine>;
+  /** Frees what the engine shares between sessions (worker processes…). */
+  close?(): Promise<void>;
 }
 
 /** Engines by name, so agents and `?model=` can pick one without knowing its module. */
@@ -56,5 +58,9 @@ export class EngineRegistry {
 
   names(): string[] {
     return [...this.factories.keys()];
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.factories.values()].map((f) => f.close?.()));
   }
 }

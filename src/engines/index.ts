@@ -1,7 +1,9 @@
+import type { Logger } from 'pino';
 import { echoEngine } from './echo/index.js';
 import { EngineRegistry } from './engine.js';
+import { createLocalEngine } from './local/index.js';
 
-/** The engines this build ships. */
-export function defaultEngines(): EngineRegistry {
-  return new EngineRegistry().register(echoEngine);
+/** The engines this build ships; system tools are checked here, once. */
+export async function defaultEngines(logger: Logger): Promise<EngineRegistry> {
+  return new EngineRegistry().register(echoEngine).register(await createLocalEngine({ logger }));
 }

@@ -51,6 +51,7 @@ export async function buildServer(config: Config, deps: { engines: EngineRegistr
       draining = true;
       await sessions.endAll(reason, 1001);
       await app.close();
+      await deps.engines.close();
     },
   };
 }

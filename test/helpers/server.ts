@@ -15,9 +15,9 @@ export interface TestServer {
 /** A Parley server on a free loopback port with the echo engine and silent logs. */
 export async function startTestServer(overrides: Record<string, unknown> = {}, opts: { tls?: { certFile: string; keyFile: string } } = {}): Promise<TestServer> {
   const tls = opts.tls ? { tlsCertFile: opts.tls.certFile, tlsKeyFile: opts.tls.keyFile } : {};
-  const config = ConfigSchema.parse({ ...overrides, server: { host: '127.0.0.1', port: 0, ...tls }, engine: { default: 'echo' } });
+  const config = ConfigSchema.parse({ engine: { default: 'echo' }, ...overrides, server: { host: '127.0.0.1', port: 0, ...tls } });
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const server = await buildServer(config, { engines: defaultEngines(), logger });
+  const server = await buildServer(config, { engines: await defaultEngines(logger), logger });
   await server.app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = server.app.server.address() as AddressInfo;
   return {

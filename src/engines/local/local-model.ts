@@ -1,0 +1,94 @@
+import { FormatEncoder } from '../../audio/formats.js';
+import type { MessageWriter } from '../../conversation/response-writer.js';
+import type { Item } from '../../protocol/schemas/index.js';
+import type { Model, ModelOutput, ModelRequest, ModelResult } from '../inprocess/model.js';
+import type { BrainInput, BrainReply, ReceptionistBrain } from './brain/receptionist.js';
+import type { SpeechSynthesizer } from './providers.js';
+
+export interface LocalModelDeps {
+  brain: ReceptionistBrain;
+  /** null: no speech synthesis available; audio responses then carry the transcript only. */
+  tts: SpeechSynthesizer | null;
+  /** Resolves the transcript of a user audio item still being recognized. */
+  transcriptOf: (itemId: string) => Promise<string | null>;
+  /** True once, right after an idle timeout asked for a re-prompt. */
+  takeIdlePrompt: () => boolean;
+}
+
+/** The input a response answers: the latest user words or tool result in its context. */
+async function latestInput(context: readonly Item[], deps: LocalModelDeps): Promise<BrainInput> {
+  const last = context.at(-1);
+  if (!last) return { kind: 'start' };
+  if (last.type === 'function_call_output') {
+    const call = context.find((i) => i.type === 'function_call' && i.call_id === last.call_id);
+    let args: Record<string, unknown> = {};
+    if (call?.type === 'function_call') {
+      try {
+        args = JSON.parse(call.arguments) as Record<string, unknown>;
+      } catch {
+        args = {};
+      }
+    }
+    return { kind: 'tool_result', name: call?.type === 'function_call' ? call.name : '', args, output: last.output };
+  }
+  for (let i = context.length - 1; i >= 0; i--) {
+    const item = context[i];
+    if (item?.type !== 'message' || item.role !== 'user') continue;
+    const parts: string[] = [];
+    for (const p of item.content) {
+      if (p.type === 'input_text') parts.push(p.text);
+      else if (p.type === 'input_audio') parts.push(p.transcript ?? (item.id ? ((await deps.transcriptOf(item.id)) ?? '') : ''));
+    }
+    return { kind: 'user', text: parts.join(' ').trim() };
+  }
+  return { kind: 'start' };
+}
+
+const IDLE_PROMPT = 'Are you still there? I can help with appointments and orders.';
+
+/**
+ * The embedded engine's model: the rule-based brain decides, espeak-ng (or
+ * another synthesizer) speaks, in the response's output format.
+ */
+export class LocalModel implements Model {
+  readonly name = 'local';
+
+  constructor(private readonly deps: LocalModelDeps) {}
+
+  async respond(req: ModelRequest, out: ModelOutput, signal: AbortSignal): Promise<ModelResult> {
+    const tools = new Set(req.tools.map((t) => t.name));
+    const reply: BrainReply = this.deps.takeIdlePrompt()
+      ? { say: IDLE_PROMPT, calls: [] }
+      : this.deps.brain.respond(await latestInput(req.context, this.deps), tools);
+    if (reply.say && !signal.aborted) await this.speak(reply.say, req, out.message(), signal);
+    for (const call of reply.calls) {
+      if (signal.aborted) break;
+      const fc = out.functionCall(call.name);
+      const json = JSON.stringify(call.args);
+      // Streamed in a few pieces, as a model streams its arguments.
+      for (let i = 0; i < json.length; i += 16) fc.writeArguments(json.slice(i, i + 16));
+      fc.end();
+    }
+    return {};
+  }
+
+  private async speak(text: string, req: ModelRequest, msg: MessageWriter, signal: AbortSignal): Promise<void> {
+    const tts = this.deps.tts;
+    if (!msg.audio || !tts) {
+      msg.write(text);
+      msg.end();
+      return;
+    }
+    const speed = (req.session.audio as unknown as { output: { speed?: number } }).output.speed ?? 1;
+    let encoder: FormatEncoder | null = null;
+    for await (const chunk of tts.synthesize(text, { voice: req.voice, speed, signal })) {
+      if (signal.aborted) return;
+      encoder ??= new FormatEncoder(chunk.sampleRate, req.outputFormat);
+      msg.writeAudio(encoder.encode(chunk.samples), chunk.text);
+    }
+    if (signal.aborted || !encoder) return msg.end();
+    const tail = encoder.flush();
+    if (tail.byteLength > 0) msg.writeAudio(tail);
+    msg.end();
+  }
+}
