@@ -1,12 +1,20 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { loadConfig, type ConfigError } from '../src/config/load.js';
 import { CONFIG_KEYS } from '../src/config/schema.js';
 
-const dir = (): string => mkdtempSync(join(tmpdir(), 'parley-config-'));
+const made: string[] = [];
+const dir = (): string => {
+  const d = mkdtempSync(join(tmpdir(), 'parley-config-'));
+  made.push(d);
+  return d;
+};
+after(() => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
 
 describe('configuration', () => {
   it('defaults: port 3000 on all interfaces', () => {
