@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { builtinToolDefinition, BUILTIN_TOOLS, type BuiltinToolName } from '../../src/tools/builtin/schemas.js';
 import { RawClient } from '../helpers/realtime-client.js';
+import { AudioFactory } from '../helpers/speech-audio.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 const hasEspeak = (() => {
@@ -78,6 +79,44 @@ describe('local engine over /v1/realtime (text in)', { skip: hasEspeak ? false :
     assert.equal(done.response.status, 'cancelled');
     const full = "We're open Monday to Friday from 8 a.m. to 6 p.m., and Saturday from 9 a.m. to 1 p.m.";
     assert.notEqual(done.response.output[0].content[0].transcript, full);
+    await ws.close();
+  });
+
+  it('barge-in: caller speech cancels the response (turn_detected); truncate keeps only what was heard', async () => {
+    const audio = new AudioFactory();
+    const speech = audio.speech('Wait, I have a question about that', 0.6, 0.8, 24000);
+    audio.dispose();
+    const ws = await RawClient.connect(srv.wsUrl);
+    await ws.next('session.created');
+    ws.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'when are you open' }] } });
+    ws.send({ type: 'response.create' });
+    const first = await ws.next('response.output_audio.delta');
+    const playbackStart = Date.now();
+    // The caller talks over the agent, at real-time pace in 20 ms frames.
+    const frame = 480;
+    let speechStarted: Record<string, unknown> | null = null;
+    void ws.next('input_audio_buffer.speech_started', undefined, 10_000).then((e) => (speechStarted = e));
+    for (let i = 0; i < speech.length && !speechStarted; i += frame) {
+      const chunk = speech.subarray(i, i + frame);
+      ws.send({ type: 'input_audio_buffer.append', audio: Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('base64') });
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.ok(speechStarted, 'the VAD heard the caller');
+    const done = await ws.next('response.done');
+    assert.equal(done.response.status, 'cancelled');
+    assert.deepEqual(done.response.status_details, { type: 'cancelled', reason: 'turn_detected' });
+    const itemId = first.item_id as string;
+    const sentMs = ws.events.filter((e) => e.type === 'response.output_audio.delta' && e.item_id === itemId).reduce((n, e) => n + Buffer.from(e.delta, 'base64').byteLength, 0) / 48;
+    const heardMs = Math.min(Math.floor(sentMs), Date.now() - playbackStart);
+    ws.send({ type: 'conversation.item.truncate', item_id: itemId, content_index: 0, audio_end_ms: heardMs });
+    const truncated = await ws.next('conversation.item.truncated');
+    assert.equal(truncated.audio_end_ms, heardMs);
+    ws.send({ type: 'conversation.item.retrieve', item_id: itemId });
+    const item = (await ws.next('conversation.item.retrieved')).item;
+    const full = "We're open Monday to Friday from 8 a.m. to 6 p.m., and Saturday from 9 a.m. to 1 p.m.";
+    assert.ok(full.startsWith(item.content[0].transcript), `kept transcript is a prefix of what was said: "${item.content[0].transcript}"`);
+    assert.ok(item.content[0].transcript.length < full.length, 'unheard words are dropped');
+    assert.equal(Buffer.from(item.content[0].audio, 'base64').byteLength, heardMs * 48, 'audio cut at the heard position');
     await ws.close();
   });
 });

@@ -17,7 +17,7 @@ import {
   whiteNoise,
   type SpeechSpan,
   type TimedEvent,
-} from './vad-audio.js';
+} from '../helpers/speech-audio.js';
 
 const PADDING_MS = 300;
 const SILENCE_MS = 500;

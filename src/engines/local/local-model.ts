@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { FormatEncoder } from '../../audio/formats.js';
 import type { MessageWriter } from '../../conversation/response-writer.js';
 import type { Item } from '../../protocol/schemas/index.js';
@@ -13,6 +14,8 @@ export interface LocalModelDeps {
   transcriptOf: (itemId: string) => Promise<string | null>;
   /** True once, right after an idle timeout asked for a re-prompt. */
   takeIdlePrompt: () => boolean;
+  /** How far speech may run ahead of real time (default 1000 ms). */
+  leadMs?: number;
 }
 
 /** The input a response answers: the latest user words or tool result in its context. */
@@ -53,7 +56,11 @@ const IDLE_PROMPT = 'Are you still there? I can help with appointments and order
 export class LocalModel implements Model {
   readonly name = 'local';
 
-  constructor(private readonly deps: LocalModelDeps) {}
+  private readonly leadMs: number;
+
+  constructor(private readonly deps: LocalModelDeps) {
+    this.leadMs = deps.leadMs ?? 1000;
+  }
 
   async respond(req: ModelRequest, out: ModelOutput, signal: AbortSignal): Promise<ModelResult> {
     const tools = new Set(req.tools.map((t) => t.name));
@@ -81,10 +88,17 @@ export class LocalModel implements Model {
     }
     const speed = (req.session.audio as unknown as { output: { speed?: number } }).output.speed ?? 1;
     let encoder: FormatEncoder | null = null;
+    const started = performance.now();
+    let sentMs = 0;
     for await (const chunk of tts.synthesize(text, { voice: req.voice, speed, signal })) {
       if (signal.aborted) return;
       encoder ??= new FormatEncoder(chunk.sampleRate, req.outputFormat);
       msg.writeAudio(encoder.encode(chunk.samples), chunk.text);
+      // Stay at most `leadMs` ahead of real-time playback, as a streaming model
+      // does: barge-in then cancels real work and truncation has something to cut.
+      sentMs += (chunk.samples.length * 1000) / chunk.sampleRate;
+      const ahead = sentMs - (performance.now() - started);
+      if (ahead > this.leadMs) await sleep(ahead - this.leadMs, undefined, { signal }).catch(() => undefined);
     }
     if (signal.aborted || !encoder) return msg.end();
     const tail = encoder.flush();

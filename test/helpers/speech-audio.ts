@@ -1,5 +1,5 @@
 /**
- * Test audio for the VAD tests (not a test file itself: the runner only picks up *.test.ts).
+ * Test audio (not a test file itself: the runner only picks up *.test.ts).
  * Speech comes from espeak-ng, resampled to 16 kHz and trimmed/padded by sox; noise and hum
  * are generated here from a fixed seed so every run mixes exactly the same signal.
  */
