@@ -6,7 +6,8 @@ set -euo pipefail
 # One place for the list; README and .ci/run both call this script.
 # openssl: a throwaway certificate so the tests can serve wss:// to the openai SDK.
 # espeak-ng: the embedded engine's voice (and the test utterances); sox: test audio (noise, resampling).
-PACKAGES=(openssl espeak-ng sox)
+# python3-pocketsphinx, pocketsphinx-en-us: the embedded engine's speech recognition (a warm Python worker).
+PACKAGES=(openssl espeak-ng sox python3 python3-pocketsphinx pocketsphinx-en-us)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -29,7 +29,7 @@ export const ConfigSchema = z.strictObject({
     .prefault({}),
   engine: z
     .strictObject({
-      default: z.string().min(1).default('echo'),
+      default: z.string().min(1).default('local'),
       model: z.string().min(1).default('parley-local'),
     })
     .prefault({}),
@@ -63,7 +63,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { env: 'PARLEY_TLS_KEY', path: 'server.tlsKeyFile', description: 'PEM private key file for PARLEY_TLS_CERT.' },
   { env: 'LOG_LEVEL', path: 'log.level', description: 'pino log level: fatal, error, warn, info, debug, trace, silent.' },
   { env: 'PARLEY_LOG_PRETTY', path: 'log.pretty', description: 'Human-readable logs (pino-pretty, if installed) instead of JSON lines.' },
-  { env: 'PARLEY_ENGINE', path: 'engine.default', description: 'Engine for new sessions.' },
+  { env: 'PARLEY_ENGINE', path: 'engine.default', description: 'Engine for new sessions: `local` (embedded, offline) or `echo` (deterministic text, for protocol testing).' },
   { env: 'PARLEY_MODEL', path: 'engine.model', description: 'Model name reported by the embedded engine when the client passes no `?model=`.' },
   { env: 'PARLEY_MAX_FRAME_BYTES', path: 'limits.maxFrameBytes', description: 'Largest WebSocket message accepted; larger ones get an `error` event (twice this closes the socket with 1009).' },
   { env: 'PARLEY_MAX_CONVERSATION_ITEMS', path: 'limits.maxConversationItems', description: 'Items one conversation may hold; more is refused with `conversation_max_items_exceeded`.' },

@@ -34,13 +34,14 @@ export class AudioFactory {
    * Speech for `text` at `rate`, with espeak's own leading and trailing silence trimmed off
    * (sox `silence`, at −60 dBFS) and `beforeS` / `afterS` seconds of digital silence added.
    */
-  speech(text: string, beforeS: number, afterS: number, rate = RATE, voice = 'en-us'): Int16Array {
+  speech(text: string, beforeS: number, afterS: number, rate = RATE, voice = 'en-us', wpm = 160): Int16Array {
     const raw = join(this.dir, `raw${this.count}.wav`);
     const out = join(this.dir, `speech${this.count++}.wav`);
-    execFileSync('espeak-ng', ['-v', voice, '-s', '160', '-w', raw, text]);
+    execFileSync('espeak-ng', ['-v', voice, '-s', String(wpm), '-w', raw, text]);
     // silence 1 0.01 0.1%: drop audio until 10 ms stay above 0.1% (−60 dBFS); reversed for the tail.
     const trim = ['silence', '1', '0.01', '0.1%'];
-    execFileSync('sox', [raw, '-r', String(rate), '-b', '16', '-c', '1', out, ...trim, 'reverse', ...trim, 'reverse', 'pad', String(beforeS), String(afterS)]);
+    // -D: no random dither, so every run hears exactly the same audio.
+    execFileSync('sox', ['-D', raw, '-r', String(rate), '-b', '16', '-c', '1', out, ...trim, 'reverse', ...trim, 'reverse', 'pad', String(beforeS), String(afterS)]);
     const wav = readWav(readFileSync(out));
     if (wav.sampleRate !== rate || wav.channels !== 1) throw new Error(`sox wrote ${wav.sampleRate} Hz × ${wav.channels}`);
     return wav.samples;

@@ -3,15 +3,16 @@ import type { EngineFactory } from '../engine.js';
 import { DEMO_VOCABULARY, type ReceptionistVocabulary } from './brain/nlu/vocabulary.js';
 import { LocalEngine } from './local-engine.js';
 import type { SpeechRecognizer } from './providers.js';
+import { PocketsphinxRecognizer } from './stt/index.js';
 import { EspeakSynthesizer } from './tts/index.js';
+import { receptionistGrammar } from './brain/grammar.js';
 import { EnergyVad } from './vad/index.js';
 
 export interface LocalEngineOptions {
   logger: Logger;
   vocabulary?: ReceptionistVocabulary;
-  /** Builds the shared speech recognizer; null or a rejection = no recognition (text still works). */
+  /** Builds the shared speech recognizer (default: pocketsphinx); a rejection = no recognition (text still works). */
   createRecognizer?: () => Promise<SpeechRecognizer | null>;
-  grammar?: { name: string; jsgf: string };
 }
 
 /**
@@ -28,11 +29,13 @@ export async function createLocalEngine(opts: LocalEngineOptions): Promise<Engin
       return false;
     },
   );
-  const stt = await (opts.createRecognizer?.() ?? Promise.resolve(null)).catch((err: Error) => {
+  const vocabulary = opts.vocabulary ?? DEMO_VOCABULARY;
+  const grammar = receptionistGrammar(vocabulary);
+  const createRecognizer = opts.createRecognizer ?? (() => PocketsphinxRecognizer.create({ logger: opts.logger, defaultGrammar: grammar }));
+  const stt = await createRecognizer().catch((err: Error) => {
     opts.logger.warn({ code: (err as { code?: string }).code }, `speech recognition unavailable, audio input will not be understood: ${err.message}`);
     return null;
   });
-  const vocabulary = opts.vocabulary ?? DEMO_VOCABULARY;
   return {
     name: 'local',
     create: async (ctx) =>
@@ -41,7 +44,7 @@ export async function createLocalEngine(opts: LocalEngineOptions): Promise<Engin
         stt,
         tts: ttsReady ? tts : null,
         vocabulary,
-        ...(opts.grammar ? { grammar: opts.grammar } : {}),
+        grammar,
       }),
     close: async () => {
       await Promise.allSettled([tts.close(), stt?.close()]);

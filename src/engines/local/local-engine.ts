@@ -25,6 +25,9 @@ interface Utterance {
   partial: string;
 }
 
+/** Audio before the detected onset that recognition gets. */
+const STT_LEAD_MS = 150;
+
 /** How much audio the buffer keeps while nobody speaks, beyond the prefix padding. */
 const IDLE_KEEP_MS = 500;
 
@@ -152,8 +155,11 @@ export class LocalEngine extends InProcessEngine {
     this.bufferStartMs = audioStartMs;
     const stream = this.startRecognition(itemId);
     if (stream) {
-      // Padding before this chunk, then the chunk itself.
-      const padSamples = Math.ceil(((this.clockMs() - audioStartMs) * this.sttRate) / 1000) - current.length;
+      // Recognition starts a little before the onset, not at the full prefix padding:
+      // measured, more than ~200 ms of leading silence makes pocketsphinx drop first words.
+      const prefix = vadSettingsOf(this.turnDetection)?.prefixPaddingMs ?? 0;
+      const sttStartMs = Math.max(audioStartMs, audioStartMs + prefix - STT_LEAD_MS);
+      const padSamples = Math.ceil(((this.clockMs() - sttStartMs) * this.sttRate) / 1000) - current.length;
       const before = concatPcm16(this.recent).subarray(Math.max(0, this.recentSamples - Math.max(0, padSamples)));
       stream.write(before);
       stream.write(current);
@@ -189,16 +195,18 @@ export class LocalEngine extends InProcessEngine {
     this.emit(serverEvent('input_audio_buffer.speech_stopped', { audio_end_ms: Math.round(audioEndMs), item_id: u.itemId }));
     this.turn.trySend('speech_stopped');
     this.utterance = null;
+    const durationMs = audioEndMs - this.bufferStartMs;
+    // Registered before the commit, so the commit hook knows this item is already being recognized.
+    this.track(u, u.stream ? u.stream.end().then((t) => t.text) : Promise.resolve(null), durationMs);
     try {
       this.commit(u.itemId);
     } catch (err) {
       u.stream?.cancel();
+      this.transcripts.delete(u.itemId);
       this.logger.debug({ err }, 'VAD turn too short to commit');
       return;
     }
-    const durationMs = audioEndMs - this.bufferStartMs;
     this.bufferStartMs = this.clockMs();
-    this.track(u, u.stream ? u.stream.end().then((t) => t.text) : Promise.resolve(null), durationMs);
     const td = this.turnDetection as { create_response?: boolean } | null;
     if ((td?.create_response ?? true) && !this.responder.activeResponseId) this.responder.create({});
   }

@@ -57,7 +57,7 @@ const INTENT_RULES: readonly [Intent, RegExp][] = [
   ['human', /\b(human|real person|a person|someone|representative|operator|receptionist|speak to (a|an|the)|talk to (a|an|the))\b/],
   ['check_availability', /\b(available|availability|free|openings?|slots?|what times?|any times?)\b/],
   ['book', /\b(book|schedule|make an appointment|set up|appointment|come in|i'd like (a|an)|i would like (a|an)|i want (a|an)|i need (a|an))\b/],
-  ['lookup_customer', /\b(my account|look me up|on file|my details|my information)\b/],
+  ['lookup_customer', /\b(my account|look me up|on file|my details|my information|my (phone|account) number)\b/],
   ['hours', /\b(hours|open|close|closing|opening)\b/],
   ['goodbye', /\b(bye|goodbye|that's all|that is all|nothing else|no thanks|no thank you)\b/],
   ['greeting', /^(hello|hi|hey|good (morning|afternoon|evening))\b/],
