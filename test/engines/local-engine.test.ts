@@ -119,4 +119,26 @@ describe('local engine over /v1/realtime (text in)', { skip: hasEspeak ? false :
     assert.equal(Buffer.from(item.content[0].audio, 'base64').byteLength, heardMs * 48, 'audio cut at the heard position');
     await ws.close();
   });
+
+  it('idle timeout: after the answer has played and idle_timeout_ms passed, timeout_triggered and a re-prompt', async () => {
+    const ws = await RawClient.connect(srv.wsUrl);
+    await ws.next('session.created');
+    ws.send({ type: 'session.update', session: { type: 'realtime', audio: { input: { turn_detection: { type: 'server_vad', idle_timeout_ms: 400 } } } } });
+    await ws.next('session.updated');
+    ws.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hello' }] } });
+    ws.send({ type: 'response.create' });
+    const first = await ws.next('response.done', undefined, 10_000);
+    const firstAudio = ws.events.findIndex((e) => e.type === 'response.output_audio.delta');
+    const playedMs = ws.events.filter((e) => e.type === 'response.output_audio.delta').reduce((n, e) => n + Buffer.from(e.delta, 'base64').byteLength, 0) / 48;
+    const playbackEnd = (ws.times[firstAudio] as number) + playedMs;
+    const timeout = await ws.next('input_audio_buffer.timeout_triggered', undefined, 15_000);
+    const firedAt = ws.times[ws.events.indexOf(timeout)] as number;
+    // Timers never fire early; allow a little for the first chunk's transit.
+    assert.ok(firedAt >= playbackEnd + 400 - 50, `fired ${firedAt - playbackEnd} ms after playback ended; idle_timeout_ms is 400`);
+    assert.ok(firedAt <= playbackEnd + 400 + 1000, `fired ${firedAt - playbackEnd} ms after playback ended, too late`);
+    assert.equal(typeof timeout.audio_start_ms, 'number');
+    const reprompt = await ws.next('response.done', (e) => e.response.id !== first.response.id, 15_000);
+    assert.match(reprompt.response.output[0].content[0].transcript, /still there/);
+    await ws.close();
+  });
 });

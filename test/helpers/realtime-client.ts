@@ -10,6 +10,8 @@ export type Json = Record<string, any> & { type: string };
  */
 export class RawClient {
   readonly events: Json[] = [];
+  /** Arrival time (Date.now()) of each event, index for index. */
+  readonly times: number[] = [];
   private waiters: { pred: (e: Json) => boolean; resolve: (e: Json) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }[] = [];
   private cursor = 0;
 
@@ -17,6 +19,7 @@ export class RawClient {
     ws.on('message', (data) => {
       const e = JSON.parse(String(data)) as Json;
       this.events.push(e);
+      this.times.push(Date.now());
       for (const w of [...this.waiters]) {
         if (w.pred(e)) {
           clearTimeout(w.timer);

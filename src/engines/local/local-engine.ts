@@ -51,6 +51,8 @@ export class LocalEngine extends InProcessEngine {
   private idleTimer: NodeJS.Timeout | null = null;
   private idlePrompt = false;
   private lastResponseAudioMs = 0;
+  /** When the caller started hearing the last response (its first audio chunk went out). */
+  private playbackStartedAt: number | null = null;
 
   constructor(
     ctx: EngineContext,
@@ -261,9 +263,13 @@ export class LocalEngine extends InProcessEngine {
   protected override emit(event: ServerEvent): void {
     if (event.type === 'response.output_audio.delta') {
       const out = (this.session.audio as unknown as { output: { format: AudioFormat } }).output.format;
+      this.playbackStartedAt ??= Date.now();
       this.lastResponseAudioMs += Buffer.byteLength(event.delta, 'base64') / bytesPerMs(out);
     }
-    if (event.type === 'response.created') this.lastResponseAudioMs = 0;
+    if (event.type === 'response.created' && event.response.conversation_id) {
+      this.lastResponseAudioMs = 0;
+      this.playbackStartedAt = null;
+    }
     super.emit(event);
     if (event.type === 'response.done' && event.response.conversation_id) this.armIdleTimer();
   }
@@ -273,7 +279,9 @@ export class LocalEngine extends InProcessEngine {
     this.clearIdleTimer();
     const idle = (this.turnDetection as { idle_timeout_ms?: number | null } | null)?.idle_timeout_ms;
     if (!idle) return;
-    this.idleTimer = setTimeout(() => this.onIdle(), idle + this.lastResponseAudioMs);
+    // Playback ends when all audio sent has been heard, which may be after response.done.
+    const playbackEndsIn = this.playbackStartedAt === null ? 0 : Math.max(0, this.playbackStartedAt + this.lastResponseAudioMs - Date.now());
+    this.idleTimer = setTimeout(() => this.onIdle(), idle + playbackEndsIn);
     this.idleTimer.unref();
   }
 
