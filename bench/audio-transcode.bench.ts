@@ -10,22 +10,10 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { FormatConverter } from '../src/audio/formats.js';
 import { pcm16ToUlaw, ulawToPcm16 } from '../src/audio/g711.js';
 import { Resampler } from '../src/audio/resample.js';
+import { BATCHES, FRAMES_PER_BATCH, WARMUP_FRAMES, measureAll, printTable, type Result } from './lib/per-frame.js';
 
 const FRAME_MS = 20;
 const FRAME_BYTES = 160; // 20 ms of 8 kHz µ-law
-const WARMUP_FRAMES = 20_000;
-// Each batch is timed as a whole: one hrtime call costs about as much as a 160-byte copy,
-// so timing single frames would mostly measure the clock. The median batch is reported.
-const BATCHES = 200;
-const FRAMES_PER_BATCH = 500;
-
-interface Result {
-  name: string;
-  medianNs: number;
-  p10Ns: number;
-  p90Ns: number;
-}
-
 /** One second of speech-band audio (three tones and noise), µ-law encoded, as 50 frames. */
 function ulawFrames(): Uint8Array[] {
   const pcm = new Int16Array(8000);
@@ -41,39 +29,6 @@ function ulawFrames(): Uint8Array[] {
   }
   const ulaw = pcm16ToUlaw(pcm);
   return Array.from({ length: ulaw.length / FRAME_BYTES }, (_, k) => ulaw.slice(k * FRAME_BYTES, (k + 1) * FRAME_BYTES));
-}
-
-interface Case {
-  name: string;
-  /**
-   * Processes `count` frames and returns a number derived from the outputs, so the JIT
-   * cannot drop the work. Each case has its own loop (not a shared loop calling a callback)
-   * so every loop stays monomorphic and gets inlined like real code would.
-   */
-  run: (count: number) => number;
-}
-
-/**
- * Warms every case up, then times them in interleaved batches (case A batch 1, case B batch 1, …)
- * so that background load on the machine hits all cases alike and the ratios stay meaningful.
- */
-function measureAll(cases: readonly Case[]): Result[] {
-  let sink = 0;
-  for (const { run } of cases) sink += run(WARMUP_FRAMES);
-  const perFrame = cases.map((): number[] => []);
-  for (let batch = 0; batch < BATCHES; batch++) {
-    cases.forEach(({ run }, c) => {
-      const start = process.hrtime.bigint();
-      sink += run(FRAMES_PER_BATCH);
-      perFrame[c]!.push(Number(process.hrtime.bigint() - start) / FRAMES_PER_BATCH);
-    });
-  }
-  if (Number.isNaN(sink)) throw new Error('unreachable: consumes `sink`');
-  return cases.map(({ name }, c) => {
-    const sorted = perFrame[c]!.sort((a, b) => a - b);
-    const at = (q: number) => sorted[Math.floor(q * (sorted.length - 1))]!;
-    return { name, medianNs: at(0.5), p10Ns: at(0.1), p90Ns: at(0.9) };
-  });
 }
 
 function main(): void {
@@ -165,13 +120,6 @@ function main(): void {
   const out = new URL('./results/audio-transcode.json', import.meta.url);
   writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
   console.log(`\nwrote ${out.pathname}`);
-}
-
-function printTable(results: readonly Result[]): void {
-  const width = Math.max(...results.map((r) => r.name.length));
-  const cell = (ns: number) => ns.toFixed(0).padStart(10);
-  console.log(`${'case'.padEnd(width)}  ${'median ns'.padStart(10)}  ${'p10 ns'.padStart(10)}  ${'p90 ns'.padStart(10)}`);
-  for (const r of results) console.log(`${r.name.padEnd(width)}  ${cell(r.medianNs)}  ${cell(r.p10Ns)}  ${cell(r.p90Ns)}`);
 }
 
 main();

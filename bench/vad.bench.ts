@@ -9,23 +9,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { rms } from '../src/audio/levels.js';
 import { EnergyVad } from '../src/engines/local/vad/energy-vad.js';
+import { BATCHES, FRAMES_PER_BATCH, WARMUP_FRAMES, measureAll, printTable, type Result } from './lib/per-frame.js';
 
 const RATE = 16000;
 const FRAME_MS = 20;
 const FRAME_SAMPLES = (RATE * FRAME_MS) / 1000;
-const WARMUP_FRAMES = 20_000;
-// Each batch is timed as a whole (reading the clock costs about as much as a short frame's
-// work); the median over batches of the per-frame mean is reported.
-const BATCHES = 200;
-const FRAMES_PER_BATCH = 500;
-
-interface Result {
-  name: string;
-  medianNs: number;
-  p10Ns: number;
-  p90Ns: number;
-}
-
 /**
  * Ten seconds of "turns": 1.5 s of syllable-rate (4 Hz) modulated voice-band tones, then 1 s of
  * low noise, repeated — so the VAD opens and closes turns while it is being timed, not only
@@ -43,32 +31,6 @@ function frames(): Int16Array[] {
     pcm[i] = Math.round(voice + ((seed >>> 16) - 32768) / 256); // plus noise within ±128 (about −50 dBFS)
   }
   return Array.from({ length: pcm.length / FRAME_SAMPLES }, (_, k) => pcm.subarray(k * FRAME_SAMPLES, (k + 1) * FRAME_SAMPLES));
-}
-
-interface Case {
-  name: string;
-  /** Processes `count` frames and returns a number derived from the outputs, so the JIT cannot drop the work. */
-  run: (count: number) => number;
-}
-
-/** Warms every case up, then times them in interleaved batches so background load hits all alike. */
-function measureAll(cases: readonly Case[]): Result[] {
-  let sink = 0;
-  for (const { run } of cases) sink += run(WARMUP_FRAMES);
-  const perFrame = cases.map((): number[] => []);
-  for (let batch = 0; batch < BATCHES; batch++) {
-    cases.forEach(({ run }, c) => {
-      const start = process.hrtime.bigint();
-      sink += run(FRAMES_PER_BATCH);
-      perFrame[c]!.push(Number(process.hrtime.bigint() - start) / FRAMES_PER_BATCH);
-    });
-  }
-  if (Number.isNaN(sink)) throw new Error('unreachable: consumes `sink`');
-  return cases.map(({ name }, c) => {
-    const sorted = perFrame[c]!.sort((a, b) => a - b);
-    const at = (q: number) => sorted[Math.floor(q * (sorted.length - 1))]!;
-    return { name, medianNs: at(0.5), p10Ns: at(0.1), p90Ns: at(0.9) };
-  });
 }
 
 function main(): void {
@@ -139,13 +101,6 @@ function main(): void {
   const out = new URL('./results/vad.json', import.meta.url);
   writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
   console.log(`\nwrote ${out.pathname}`);
-}
-
-function printTable(results: readonly Result[]): void {
-  const width = Math.max(...results.map((r) => r.name.length));
-  const cell = (ns: number) => ns.toFixed(0).padStart(10);
-  console.log(`${'case'.padEnd(width)}  ${'median ns'.padStart(10)}  ${'p10 ns'.padStart(10)}  ${'p90 ns'.padStart(10)}`);
-  for (const r of results) console.log(`${r.name.padEnd(width)}  ${cell(r.medianNs)}  ${cell(r.p10Ns)}  ${cell(r.p90Ns)}`);
 }
 
 main();
