@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { loadConfig, type ConfigError } from '../src/config/load.js';
 import { CONFIG_KEYS } from '../src/config/schema.js';
+import { NETWORK_ENV_KEYS } from '../src/engines/local/network/config.js';
 
 const made: string[] = [];
 const dir = (): string => {
@@ -57,5 +58,6 @@ describe('configuration', () => {
       assert.ok(readme.includes(`\`${k.env}\``), `README lacks ${k.env}`);
       assert.ok(readme.includes(`\`${k.path}\``), `README lacks ${k.path}`);
     }
+    for (const k of NETWORK_ENV_KEYS) assert.ok(readme.includes(`\`${k.env}\``), `README lacks ${k.env}`);
   });
 });

@@ -1,6 +1,7 @@
 import { config as loadDotenv } from 'dotenv';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { defaultEngines } from '../engines/index.js';
+import { NetworkConfigError, networkProvidersFromEnv } from '../engines/local/network/index.js';
 import { buildServer } from '../server/app.js';
 import { createLogger } from '../server/logger.js';
 import { installShutdown } from '../server/shutdown.js';
@@ -15,8 +16,9 @@ async function serve(): Promise<void> {
   // .env fills only variables the environment does not already set.
   loadDotenv({ quiet: true });
   const config = loadConfig();
+  const network = networkProvidersFromEnv(process.env);
   const logger = createLogger(config.log);
-  const server = await buildServer(config, { engines: await defaultEngines(logger), logger });
+  const server = await buildServer(config, { engines: await defaultEngines(logger, { network }), logger });
   installShutdown(server, logger, config.server.shutdownTimeoutMs);
   await server.app.listen({ port: config.server.port, host: config.server.host });
   logger.info({ engine: config.engine.default }, `Parley is listening on http://${config.server.host === '0.0.0.0' ? 'localhost' : config.server.host}:${config.server.port}`);
@@ -31,7 +33,7 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  if (err instanceof ConfigError) console.error(err.message);
+  if (err instanceof ConfigError || err instanceof NetworkConfigError) console.error(err.message);
   else console.error(err);
   process.exit(1);
 });

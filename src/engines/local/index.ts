@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import type { EngineFactory } from '../engine.js';
 import { DEMO_VOCABULARY, type ReceptionistVocabulary } from './brain/nlu/vocabulary.js';
 import { LocalEngine } from './local-engine.js';
-import type { SpeechRecognizer } from './providers.js';
+import { createNetworkProviders, type NetworkProvidersConfig } from './network/index.js';
+import type { SpeechRecognizer, SpeechSynthesizer } from './providers.js';
 import { PocketsphinxRecognizer } from './stt/index.js';
 import { EspeakSynthesizer } from './tts/index.js';
 import { receptionistGrammar } from './brain/grammar.js';
@@ -13,41 +14,53 @@ export interface LocalEngineOptions {
   vocabulary?: ReceptionistVocabulary;
   /** Builds the shared speech recognizer (default: pocketsphinx); a rejection = no recognition (text still works). */
   createRecognizer?: () => Promise<SpeechRecognizer | null>;
+  /** OpenAI-compatible providers replacing the offline ones slot by slot (see `networkProvidersFromEnv`); default: none. */
+  network?: NetworkProvidersConfig;
 }
 
 /**
  * `local`: the embedded engine. Providers that need system tools are checked
  * once at start-up; a missing one is logged with the command that installs it,
- * and text conversations keep working without it.
+ * and text conversations keep working without it. Network providers, when
+ * configured, take their slot instead (and need no system tools).
  */
 export async function createLocalEngine(opts: LocalEngineOptions): Promise<EngineFactory> {
-  const tts = new EspeakSynthesizer();
-  const ttsReady = await tts.check().then(
-    () => true,
-    (err: Error) => {
-      opts.logger.warn({ code: (err as { code?: string }).code }, `speech synthesis unavailable, answering with text only: ${err.message}`);
-      return false;
-    },
-  );
+  const network = createNetworkProviders(opts.network ?? {}, { logger: opts.logger });
+  let tts: SpeechSynthesizer | null = network.tts ?? null;
+  if (!tts) {
+    const espeak = new EspeakSynthesizer();
+    tts = await espeak.check().then(
+      () => espeak,
+      (err: Error) => {
+        opts.logger.warn({ code: (err as { code?: string }).code }, `speech synthesis unavailable, answering with text only: ${err.message}`);
+        return null;
+      },
+    );
+  }
   const vocabulary = opts.vocabulary ?? DEMO_VOCABULARY;
   const grammar = receptionistGrammar(vocabulary);
-  const createRecognizer = opts.createRecognizer ?? (() => PocketsphinxRecognizer.create({ logger: opts.logger, defaultGrammar: grammar }));
+  const networkStt = network.stt;
+  const createRecognizer =
+    opts.createRecognizer ?? (networkStt ? () => Promise.resolve(networkStt) : () => PocketsphinxRecognizer.create({ logger: opts.logger, defaultGrammar: grammar }));
   const stt = await createRecognizer().catch((err: Error) => {
     opts.logger.warn({ code: (err as { code?: string }).code }, `speech recognition unavailable, audio input will not be understood: ${err.message}`);
     return null;
   });
+  const createModel = network.createModel;
+  opts.logger.info({ stt: stt?.name ?? null, tts: tts?.name ?? null, brain: createModel ? 'chat-completions' : 'receptionist' }, 'local engine providers');
   return {
     name: 'local',
     create: async (ctx) =>
       new LocalEngine(ctx, {
         createVad: (settings) => new EnergyVad(stt?.sampleRate ?? 16000, settings),
         stt,
-        tts: ttsReady ? tts : null,
+        tts,
         vocabulary,
-        grammar,
+        // The receptionist grammar steers recognition toward what the rule-based brain understands; an LLM brain hears anything.
+        ...(createModel ? { createModel } : { grammar }),
       }),
     close: async () => {
-      await Promise.allSettled([tts.close(), stt?.close()]);
+      await Promise.allSettled([tts?.close(), stt?.close()]);
     },
   };
 }

@@ -5,11 +5,19 @@ import { newId } from '../../protocol/ids.js';
 import type { AudioFormat, ClientEvent, Item, ServerEvent } from '../../protocol/schemas/index.js';
 import type { EngineContext } from '../engine.js';
 import { InProcessEngine } from '../inprocess/inprocess-engine.js';
+import type { Model } from '../inprocess/model.js';
 import { ReceptionistBrain } from './brain/receptionist.js';
 import type { ReceptionistVocabulary } from './brain/nlu/vocabulary.js';
 import { LocalModel } from './local-model.js';
 import type { RecognitionStream, SpeechRecognizer, SpeechSynthesizer, VadSettings, VoiceActivityDetector } from './providers.js';
 import { vadSettingsOf, type TurnDetection } from './turn-detection.js';
+
+/** What a brain gets from the engine: the synthesizer, late transcripts, and the idle re-prompt flag. */
+export interface LocalModelHooks {
+  tts: SpeechSynthesizer | null;
+  transcriptOf: (itemId: string) => Promise<string | null>;
+  takeIdlePrompt: () => boolean;
+}
 
 export interface LocalProviders {
   createVad: (settings: VadSettings) => VoiceActivityDetector;
@@ -17,6 +25,8 @@ export interface LocalProviders {
   tts: SpeechSynthesizer | null;
   vocabulary: ReceptionistVocabulary;
   grammar?: { name: string; jsgf: string };
+  /** The brain; default: the rule-based receptionist (LocalModel). */
+  createModel?: (hooks: LocalModelHooks) => Model;
 }
 
 interface Utterance {
@@ -60,16 +70,12 @@ export class LocalEngine extends InProcessEngine {
   ) {
     // The model needs engine state that only exists after super(): late-bound hooks.
     const hooks = { transcriptOf: (_id: string): Promise<string | null> => Promise.resolve(null), takeIdlePrompt: (): boolean => false };
-    super(
-      'local',
-      ctx,
-      new LocalModel({
-        brain: new ReceptionistBrain(providers.vocabulary),
-        tts: providers.tts,
-        transcriptOf: (id) => hooks.transcriptOf(id),
-        takeIdlePrompt: () => hooks.takeIdlePrompt(),
-      }),
-    );
+    const modelHooks: LocalModelHooks = {
+      tts: providers.tts,
+      transcriptOf: (id) => hooks.transcriptOf(id),
+      takeIdlePrompt: () => hooks.takeIdlePrompt(),
+    };
+    super('local', ctx, providers.createModel?.(modelHooks) ?? new LocalModel({ brain: new ReceptionistBrain(providers.vocabulary), ...modelHooks }));
     hooks.transcriptOf = (id) => this.transcripts.get(id) ?? Promise.resolve(null);
     hooks.takeIdlePrompt = () => {
       const prompt = this.idlePrompt;
