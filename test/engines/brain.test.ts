@@ -42,6 +42,7 @@ describe('relative dates and times in the agent time zone', () => {
     assert.equal(date('the fifth of January'), '2027-01-05');
     assert.equal(date('the twenty fourth'), '2026-11-24');
     assert.equal(date('the second'), '2026-12-02', 'a past day of this month means next month');
+    assert.equal(date('next week Monday'), '2026-11-30', 'on a Monday, next week Monday is 7 days away');
     assert.equal(date('sometime soon'), null);
   });
   it('"tomorrow" is the agent\'s tomorrow, not the server\'s', () => {
@@ -60,6 +61,8 @@ describe('relative dates and times in the agent time zone', () => {
     assert.equal(time('14:15'), '14:15');
     assert.equal(time('ten oh five in the morning'), '10:05');
     assert.equal(time('I have two kids'), null);
+    assert.equal(time('four oh seven two'), null, 'a digit string is not a time');
+    assert.equal(time('at four oh seven'), '16:07');
   });
 });
 
@@ -114,6 +117,11 @@ describe('receptionist dialogue', () => {
     assert.equal(b.result({ calls: [{ name: 'lookup_order', args: { order_id: '1234' } }] }, { status: 'shipped', eta: 'Thursday' }).say, 'Order 1234 is shipped, arriving Thursday. Anything else?');
     assert.deepEqual(valid(b.say('please cancel my appointment on Friday at nine')).calls, [{ name: 'cancel_appointment', args: { date: '2026-11-27', time: '09:00' } }]);
     assert.equal(b.say('when are you open').say, DEMO_VOCABULARY.hours);
+    assert.equal(b.say('what are your opening hours').say, DEMO_VOCABULARY.hours);
+    assert.equal(b.say('what time do you close').say, DEMO_VOCABULARY.hours);
+    assert.deepEqual(valid(b.say('do you have any openings on Friday for a cleaning')).calls[0]?.name, 'check_availability');
+    assert.deepEqual(valid(b.say('my account number is four two four two')).calls, [{ name: 'lookup_customer', args: { account_id: '4242' } }]);
+    assert.deepEqual(valid(brain().say('my phone number is five five five one two three four')).calls, [{ name: 'lookup_customer', args: { phone: '5551234' } }]);
     assert.deepEqual(b.say('can I talk to a real person').calls.map((c) => c.name), ['transfer_to_human']);
     const bye = b.say("that's all, bye");
     assert.equal(bye.say, 'Thanks for calling. Goodbye!');

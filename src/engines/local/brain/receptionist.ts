@@ -62,10 +62,11 @@ const QUESTION: Record<keyof Slots, (v: ReceptionistVocabulary) => string> = {
   time: () => 'What time would you like?',
   orderId: () => "What's your order number?",
   phone: () => "What's the phone number on your account?",
+  accountId: () => "What's your account number?",
   staff: () => 'Who would you like to see?',
 };
 
-const AWAIT_OF: Record<keyof Slots, Awaiting> = { service: 'service', date: 'date', time: 'time', orderId: 'order_id', phone: 'phone', staff: null };
+const AWAIT_OF: Record<keyof Slots, Awaiting> = { service: 'service', date: 'date', time: 'time', orderId: 'order_id', phone: 'phone', accountId: null, staff: null };
 
 const defined = (o: Slots): Slots => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Slots;
 
@@ -185,8 +186,9 @@ export class ReceptionistBrain {
 
   /** Asks for the first missing slot, or runs the task. */
   private advance(task: Task, tools: ReadonlySet<string>): BrainReply {
-    if (task.kind === 'customer' && task.slots.orderId && !task.slots.phone) task.slots.phone = task.slots.orderId;
-    const missing = REQUIRED[task.kind].find((k) => !task.slots[k]);
+    // Digits said after "what's your phone number?" are the phone number.
+    if (task.kind === 'customer' && task.slots.orderId && !task.slots.phone && !task.slots.accountId) task.slots.phone = task.slots.orderId;
+    const missing = task.kind === 'customer' && task.slots.accountId ? undefined : REQUIRED[task.kind].find((k) => !task.slots[k]);
     if (missing) {
       task.awaiting = AWAIT_OF[missing];
       return { say: QUESTION[missing](this.vocab), calls: [] };
@@ -214,7 +216,9 @@ export class ReceptionistBrain {
               ? { ...(this.lastBooking?.id ? { appointment_id: this.lastBooking.id } : {}), new_date: s.date, new_time: s.time }
               : task.kind === 'order'
                 ? { order_id: s.orderId }
-                : { phone: s.phone }
+                : s.accountId
+                  ? { account_id: s.accountId }
+                  : { phone: s.phone }
     ) as Record<string, unknown>;
     task.awaiting = null;
     return { calls: [{ name: tool, args }] };

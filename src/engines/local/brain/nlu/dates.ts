@@ -39,8 +39,9 @@ export function findDate(tokens: readonly string[], base: LocalDate): LocalDate 
     const wd = WEEKDAYS.indexOf(t as (typeof WEEKDAYS)[number]);
     if (wd >= 0) {
       let delta = (wd - weekdayOf(base) + 7) % 7;
-      if (delta === 0) delta = tokens[i - 1] === 'this' || tokens[i - 1] === 'today' ? 0 : 7;
-      if (tokens[i - 1] === 'week' && tokens[i - 2] === 'next') delta += 7;
+      // "next week Friday": that day of the following week; a bare weekday: the coming one.
+      if (tokens[i - 1] === 'week' && tokens[i - 2] === 'next') delta = delta === 0 ? 7 : delta + 7;
+      else if (delta === 0) delta = tokens[i - 1] === 'this' || tokens[i - 1] === 'today' ? 0 : 7;
       return addDays(base, delta);
     }
     const mo = MONTHS.indexOf(t as (typeof MONTHS)[number]);

@@ -50,6 +50,8 @@ export function findTime(tokens: readonly string[]): LocalTime | null {
       }
     }
     const meridiem = tokens[i + used];
+    // "four oh seven two" is a digit string, not 4:07.
+    if (!anchored && meridiem !== undefined && readNumber(tokens, i + used) !== null) continue;
     if (anchored || (meridiem !== undefined && (AM.has(meridiem) || PM.has(meridiem) || meridiem === 'in')) || next === "o'clock" || minute > 0) {
       return withMeridiem({ hour: n.value, minute }, tokens, i + used);
     }

@@ -23,6 +23,7 @@ export interface Slots {
   time?: string; // HH:MM
   orderId?: string;
   phone?: string;
+  accountId?: string;
 }
 
 export interface Understanding {
@@ -55,10 +56,11 @@ const INTENT_RULES: readonly [Intent, RegExp][] = [
   ['reschedule', /\b(reschedule|move|change|push (it|my appointment) back|different (day|time))\b/],
   ['lookup_order', /\b(order|package|delivery|shipment|track)\b/],
   ['human', /\b(human|real person|a person|someone|representative|operator|receptionist|speak to (a|an|the)|talk to (a|an|the))\b/],
-  ['check_availability', /\b(available|availability|free|openings?|slots?|what times?|any times?)\b/],
+  // Before availability: "what are your opening hours" is about hours, not free slots.
+  ['hours', /\b(hours|are you open|when (are|do) you (open|close)|what time do you (open|close)|closing time)\b/],
+  ['check_availability', /\b(available|availability|free|openings|an opening|slots?|what times are|any times?)\b/],
   ['book', /\b(book|schedule|make an appointment|set up|appointment|come in|i'd like (a|an)|i would like (a|an)|i want (a|an)|i need (a|an))\b/],
   ['lookup_customer', /\b(my account|look me up|on file|my details|my information|my (phone|account) number)\b/],
-  ['hours', /\b(hours|open|close|closing|opening)\b/],
   ['goodbye', /\b(bye|goodbye|that's all|that is all|nothing else|no thanks|no thank you)\b/],
   ['greeting', /^(hello|hi|hey|good (morning|afternoon|evening))\b/],
 ];
@@ -80,7 +82,8 @@ export function understand(text: string, vocab: ReceptionistVocabulary, base: Lo
   if (time) slots.time = isoTime(time);
   const digits = readDigits(tokens);
   if (digits) {
-    if (has(joined, /\border|package|number\b/) && digits.length <= 8) slots.orderId = digits;
+    if (has(joined, /\baccount number\b/)) slots.accountId = digits;
+    else if (has(joined, /\border|package|number\b/) && !has(joined, /\bphone\b/) && digits.length <= 8) slots.orderId = digits;
     else if (digits.length >= 7) slots.phone = digits;
     else slots.orderId = digits;
   }
