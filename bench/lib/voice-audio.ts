@@ -9,6 +9,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readWav } from '../../src/audio/index.js';
+import { concatPcm16 } from '../../src/audio/pcm16.js';
+import { mix } from '../../test/helpers/speech-audio.js';
 
 /** Why espeak-ng / sox can't run here, or undefined when they can. */
 export function missingAudioTools(): string | undefined {
@@ -71,25 +73,13 @@ export class WhiteNoise {
   }
 }
 
-/** `signal` + `noise` × `noiseRms` (int16 units), rounded and clipped to int16. */
-export function addNoise(signal: Int16Array, noise: Float64Array, noiseRms: number): Int16Array {
-  const out = new Int16Array(signal.length);
-  for (let i = 0; i < signal.length; i++) out[i] = Math.max(-32768, Math.min(32767, Math.round(signal[i]! + noise[i]! * noiseRms)));
-  return out;
-}
+/** `signal` + `noise` × `noiseRms` (int16 units), rounded and clipped to int16: the test helpers' mix. */
+export const addNoise = mix;
 
 /** `ms` of digital silence at `rate`. */
 export const silence = (ms: number, rate = 16000): Int16Array => new Int16Array(Math.round((ms * rate) / 1000));
 
-export function concat(...parts: Int16Array[]): Int16Array {
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
+export const concat = (...parts: Int16Array[]): Int16Array => concatPcm16(parts);
 
 /** int16 RMS for a level in dBFS (0 dBFS = RMS of 32768). */
 export const rmsOfDbfs = (dbfs: number): number => 32768 * 10 ** (dbfs / 20);

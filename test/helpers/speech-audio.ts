@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readWav } from '../../src/audio/index.js';
 import type { VadEvent, VoiceActivityDetector } from '../../src/engines/local/providers.js';
+import { concatPcm16 } from '../../src/audio/pcm16.js';
 
 export const RATE = 16000;
 
@@ -142,15 +143,7 @@ export function gain(signal: Int16Array, gainDb: number): Int16Array {
   return Int16Array.from(signal, (x) => Math.max(-32768, Math.min(32767, Math.round(x * factor))));
 }
 
-export function concat(...parts: Int16Array[]): Int16Array {
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
+export const concat = (...parts: Int16Array[]): Int16Array => concatPcm16(parts);
 
 export interface TimedEvent {
   event: VadEvent;
