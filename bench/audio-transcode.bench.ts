@@ -5,12 +5,11 @@
  *
  * Run: node --import tsx bench/audio-transcode.bench.ts
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg } from 'node:os';
 import { FormatConverter } from '../src/audio/formats.js';
 import { pcm16ToUlaw, ulawToPcm16 } from '../src/audio/g711.js';
 import { Resampler } from '../src/audio/resample.js';
 import { BATCHES, FRAMES_PER_BATCH, WARMUP_FRAMES, measureAll, printTable, type Result } from './lib/per-frame.js';
+import { environment, writeResult } from './lib/report.js';
 
 const FRAME_MS = 20;
 const FRAME_BYTES = 160; // 20 ms of 8 kHz µ-law
@@ -93,18 +92,10 @@ function main(): void {
   console.log(`ratio transcode / copy 960 B: ${ratios.transcodeVsCopy960B.toFixed(0)}×`);
   console.log(`one stream uses ${(realtimeShare * 100).toFixed(3)}% of a core (≈ ${Math.floor(1 / realtimeShare)} streams per core)`);
 
-  const cpuList = cpus();
   const report = {
     benchmark: 'audio-transcode',
     date: new Date().toISOString(),
-    environment: {
-      node: process.version,
-      platform: `${process.platform}-${process.arch}`,
-      cpu: cpuList[0]?.model ?? 'unknown',
-      cores: availableParallelism(),
-      // Other processes compete for the cores; the small copy baselines are the most affected.
-      loadAverage1m: loadavg()[0],
-    },
+    environment: environment(),
     method: {
       frame: '20 ms: 160 B µ-law in, 480 PCM16 samples (960 B) out',
       warmupFrames: WARMUP_FRAMES,
@@ -116,10 +107,7 @@ function main(): void {
     ratios,
     realtimeShare,
   };
-  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-  const out = new URL('./results/audio-transcode.json', import.meta.url);
-  writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
-  console.log(`\nwrote ${out.pathname}`);
+  writeResult('audio-transcode', report);
 }
 
 main();

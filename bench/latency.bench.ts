@@ -26,8 +26,6 @@
  * Run: node --import tsx bench/latency.bench.ts
  */
 import { fork } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
@@ -36,6 +34,7 @@ import { defaultEngines } from '../src/engines/index.js';
 import { buildServer } from '../src/server/app.js';
 import { SILENCE_MS, type ClientReport, type TurnResult } from './lib/latency-client.js';
 import { missingAudioTools } from './lib/voice-audio.js';
+import { environment, writeResult } from './lib/report.js';
 
 interface Stats {
   n: number;
@@ -160,11 +159,10 @@ async function main(): Promise<void> {
   const v2v = results.all['voice-to-voice'];
   if (v2v) console.log(`targets p50 ≤ 150 ms, p95 ≤ 300 ms: p50 ${v2v.p50} ms ${v2v.p50 <= 150 ? 'met' : 'NOT met'}, p95 ${v2v.p95} ms ${v2v.p95 <= 300 ? 'met' : 'NOT met'}`);
 
-  const cpuList = cpus();
   const out = {
     benchmark: 'latency',
     date: new Date().toISOString(),
-    environment: { node: process.version, platform: `${process.platform}-${process.arch}`, cpu: cpuList[0]?.model ?? 'unknown', cores: availableParallelism(), loadAverage1m: loadavg()[0] },
+    environment: environment(),
     method: {
       server: 'in-process Parley server, engine local (EnergyVad, pocketsphinx + receptionist grammar, ReceptionistBrain, espeak-ng), default voice',
       client: 'forked Node process; 20 ms PCM16 24 kHz frames at real-time pace (−60 dBFS white-noise floor + espeak-ng utterances, 5 voices, 150–175 wpm); performance.now() at every frame sent and event received',
@@ -197,10 +195,7 @@ async function main(): Promise<void> {
     turns: report.turns,
     baselineMs: report.baselineMs,
   };
-  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-  const file = new URL('./results/latency.json', import.meta.url);
-  writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
-  console.log(`\nwrote ${file.pathname}`);
+  writeResult('latency', out);
 }
 
 await main();

@@ -20,8 +20,6 @@
  *
  * Run: node --import tsx bench/recognition.bench.ts
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { isDeepStrictEqual } from 'node:util';
 import pino from 'pino';
@@ -34,6 +32,7 @@ import { buildServer } from '../src/server/app.js';
 import { BUILTIN_TOOLS } from '../src/tools/builtin/schemas.js';
 import { activeSpeechLevelDbfs, addNoise, concat, missingAudioTools, rmsOfDbfs, silence, SpeechSynth, WhiteNoise, words } from './lib/voice-audio.js';
 import { ALL_TOOLS, openSession, type VoiceClient } from './lib/voice-client.js';
+import { environment, writeResult } from './lib/report.js';
 
 // ---------------------------------------------------------------- the utterances
 
@@ -517,11 +516,10 @@ function report(utteranceCount: number, runs: readonly Run[], oracleFailures: re
   console.log(`\ntarget ≥ 90% correct (tool + every argument, or the expected answer): ${overall.correctPct >= 90 ? 'met' : 'NOT met'} (${overall.correctPct}%)`);
   if (oracleFailures.length > 0) console.log(`text oracle: ${oracleFailures.length} templates fail even from their exact words (see above)`);
 
-  const cpuList = cpus();
   const out = {
     benchmark: 'recognition',
     date: new Date().toISOString(),
-    environment: { node: process.version, platform: `${process.platform}-${process.arch}`, cpu: cpuList[0]?.model ?? 'unknown', cores: availableParallelism(), loadAverage1m: loadavg()[0] },
+    environment: environment(),
     method: {
       utterances: utteranceCount,
       noiseDrawsPerCondition: DRAWS,
@@ -543,10 +541,7 @@ function report(utteranceCount: number, runs: readonly Run[], oracleFailures: re
     failures: runs.filter((r) => !r.correct),
     runs,
   };
-  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-  const file = new URL('./results/recognition.json', import.meta.url);
-  writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
-  console.log(`\nwrote ${file.pathname}`);
+  writeResult('recognition', out);
 }
 
 await main();

@@ -5,11 +5,10 @@
  *
  * Run: node --import tsx bench/vad.bench.ts
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg } from 'node:os';
 import { rms } from '../src/audio/levels.js';
 import { EnergyVad } from '../src/engines/local/vad/energy-vad.js';
 import { BATCHES, FRAMES_PER_BATCH, WARMUP_FRAMES, measureAll, printTable, type Result } from './lib/per-frame.js';
+import { environment, writeResult } from './lib/report.js';
 
 const RATE = 16000;
 const FRAME_MS = 20;
@@ -74,17 +73,10 @@ function main(): void {
   console.log(`one stream uses ${(realtimeShare * 100).toFixed(4)}% of a core (≈ ${Math.floor(1 / realtimeShare)} streams per core)`);
   console.log(`turns detected while timing: ${turns} (expected ≈ ${expectedTurns})`);
 
-  const cpuList = cpus();
   const report = {
     benchmark: 'vad',
     date: new Date().toISOString(),
-    environment: {
-      node: process.version,
-      platform: `${process.platform}-${process.arch}`,
-      cpu: cpuList[0]?.model ?? 'unknown',
-      cores: availableParallelism(),
-      loadAverage1m: loadavg()[0],
-    },
+    environment: environment(),
     method: {
       frame: '20 ms of 16 kHz PCM16 (320 samples); signal alternates 1.5 s modulated tones and 1 s of noise',
       warmupFrames: WARMUP_FRAMES,
@@ -97,10 +89,7 @@ function main(): void {
     realtimeShare,
     turnsDetected: turns,
   };
-  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-  const out = new URL('./results/vad.json', import.meta.url);
-  writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
-  console.log(`\nwrote ${out.pathname}`);
+  writeResult('vad', report);
 }
 
 main();
