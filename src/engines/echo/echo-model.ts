@@ -1,26 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Item } from '../../protocol/schemas/index.js';
+import { latestTurn } from '../inprocess/latest-turn.js';
 import type { Model, ModelOutput, ModelRequest, ModelResult } from '../inprocess/model.js';
-
-/** The text of the last item that asks for an answer: user words, or a tool result. */
-function lastTurn(context: readonly Item[]): { kind: 'user'; text: string } | { kind: 'tool'; name: string; output: string } | null {
-  for (let i = context.length - 1; i >= 0; i--) {
-    const item = context[i];
-    if (!item) continue;
-    if (item.type === 'function_call_output') {
-      const call = context.find((c) => c.type === 'function_call' && c.call_id === item.call_id);
-      return { kind: 'tool', name: call?.type === 'function_call' ? call.name : 'tool', output: item.output };
-    }
-    if (item.type === 'message' && item.role === 'user') {
-      const text = item.content
-        .map((p) => (p.type === 'input_text' ? p.text : p.type === 'input_audio' ? (p.transcript ?? '') : ''))
-        .join(' ')
-        .trim();
-      return { kind: 'user', text };
-    }
-  }
-  return null;
-}
 
 /**
  * A deterministic model for protocol work: it repeats the user's words,
@@ -34,7 +14,7 @@ export class EchoModel implements Model {
 
   async respond(req: ModelRequest, out: ModelOutput, signal: AbortSignal): Promise<ModelResult> {
     const delay = Number(req.metadata?.echo_delay_ms ?? 0);
-    const turn = lastTurn(req.context);
+    const turn = await latestTurn(req.context);
     const call = turn?.kind === 'user' ? /^call (\w+)\s*(\{.*\})?\s*$/s.exec(turn.text) : null;
     if (call && req.toolChoice !== 'none' && req.tools.some((t) => t.name === call[1])) {
       const fc = out.functionCall(call[1] as string);
@@ -43,10 +23,10 @@ export class EchoModel implements Model {
       return {};
     }
     const reply =
-      turn === null
+      turn.kind === 'start'
         ? 'Hello! Say something and I will repeat it.'
-        : turn.kind === 'tool'
-          ? `The ${turn.name} tool returned: ${turn.output}`
+        : turn.kind === 'tool_result'
+          ? `The ${turn.name || 'tool'} tool returned: ${turn.output}`
           : turn.text
             ? `You said: ${turn.text}`
             : 'I heard you, but there was no transcript to repeat.';

@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FormatEncoder } from '../../audio/formats.js';
 import type { MessageWriter } from '../../conversation/response-writer.js';
-import type { Item } from '../../protocol/schemas/index.js';
+import { latestTurn } from '../inprocess/latest-turn.js';
 import type { Model, ModelOutput, ModelRequest, ModelResult } from '../inprocess/model.js';
-import type { BrainInput, BrainReply, ReceptionistBrain } from './brain/receptionist.js';
+import type { BrainReply, ReceptionistBrain } from './brain/receptionist.js';
 import type { SpeechSynthesizer } from './providers.js';
 
 export interface LocalModelDeps {
@@ -16,35 +16,6 @@ export interface LocalModelDeps {
   takeIdlePrompt: () => boolean;
   /** How far speech may run ahead of real time (default 1000 ms). */
   leadMs?: number;
-}
-
-/** The input a response answers: the latest user words or tool result in its context. */
-async function latestInput(context: readonly Item[], deps: LocalModelDeps): Promise<BrainInput> {
-  const last = context.at(-1);
-  if (!last) return { kind: 'start' };
-  if (last.type === 'function_call_output') {
-    const call = context.find((i) => i.type === 'function_call' && i.call_id === last.call_id);
-    let args: Record<string, unknown> = {};
-    if (call?.type === 'function_call') {
-      try {
-        args = JSON.parse(call.arguments) as Record<string, unknown>;
-      } catch {
-        args = {};
-      }
-    }
-    return { kind: 'tool_result', name: call?.type === 'function_call' ? call.name : '', args, output: last.output };
-  }
-  for (let i = context.length - 1; i >= 0; i--) {
-    const item = context[i];
-    if (item?.type !== 'message' || item.role !== 'user') continue;
-    const parts: string[] = [];
-    for (const p of item.content) {
-      if (p.type === 'input_text') parts.push(p.text);
-      else if (p.type === 'input_audio') parts.push(p.transcript ?? (item.id ? ((await deps.transcriptOf(item.id)) ?? '') : ''));
-    }
-    return { kind: 'user', text: parts.join(' ').trim() };
-  }
-  return { kind: 'start' };
 }
 
 const IDLE_PROMPT = 'Are you still there? I can help with appointments and orders.';
@@ -66,7 +37,7 @@ export class LocalModel implements Model {
     const tools = new Set(req.tools.map((t) => t.name));
     const reply: BrainReply = this.deps.takeIdlePrompt()
       ? { say: IDLE_PROMPT, calls: [] }
-      : this.deps.brain.respond(await latestInput(req.context, this.deps), tools);
+      : this.deps.brain.respond(await latestTurn(req.context, this.deps.transcriptOf), tools);
     if (reply.say && !signal.aborted) await this.speak(reply.say, req, out.message(), signal);
     for (const call of reply.calls) {
       if (signal.aborted) break;

@@ -1,13 +1,12 @@
 import type { BuiltinToolName } from '../../../tools/builtin/schemas.js';
+import type { Turn } from '../../inprocess/latest-turn.js';
 import { today, type LocalDate } from './nlu/dates.js';
 import { understand, type Intent, type Slots } from './nlu/understand.js';
 import type { ReceptionistVocabulary } from './nlu/vocabulary.js';
 import { article, listOr, stop, timeOnly, when } from './replies.js';
 
-export type BrainInput =
-  | { kind: 'start' }
-  | { kind: 'user'; text: string }
-  | { kind: 'tool_result'; name: string; args: Record<string, unknown>; output: string };
+/** The brain answers the same turns every in-process model does. */
+export type BrainInput = Turn;
 
 export interface PlannedCall {
   name: BuiltinToolName;
