@@ -50,7 +50,8 @@ export class LocalEngine extends InProcessEngine {
   private converter: FormatConverter;
   private vad: VoiceActivityDetector | null = null;
   private vadOffsetMs = 0;
-  private turnDetection: TurnDetection = null;
+  /** Derived from the session's turn_detection whenever it changes; null = manual turns. */
+  private vadSettings: VadSettings | null = null;
   private utterance: Utterance | null = null;
   /** Recent 16 kHz audio, so recognition starts at the padded onset. */
   private recent: Int16Array[] = [];
@@ -95,7 +96,8 @@ export class LocalEngine extends InProcessEngine {
   }
 
   protected override handle(event: ClientEvent): void {
-    const format = JSON.stringify(this.inputFormat);
+    // Only session.update can change the input format; appends (the hot path) skip the comparison.
+    const format = event.type === 'session.update' ? JSON.stringify(this.inputFormat) : '';
     super.handle(event);
     if (event.type === 'session.update') {
       if (JSON.stringify(this.inputFormat) !== format) this.converter = new FormatConverter(this.inputFormat, this.sttRate);
@@ -110,9 +112,13 @@ export class LocalEngine extends InProcessEngine {
     return this.buffer.appendedBytes / bytesPerMs(this.inputFormat);
   }
 
+  private get turnDetection(): TurnDetection {
+    return this.input.turn_detection;
+  }
+
   private applyTurnDetection(): void {
-    const td = this.input.turn_detection;
-    const settings = vadSettingsOf(td);
+    const settings = vadSettingsOf(this.turnDetection);
+    this.vadSettings = settings;
     if (!settings) {
       this.vad = null;
       this.dropUtterance();
@@ -122,13 +128,12 @@ export class LocalEngine extends InProcessEngine {
       this.vad = this.providers.createVad(settings);
       this.vadOffsetMs = this.clockMs();
     }
-    this.turnDetection = td;
   }
 
   protected override onAudio(bytes: Buffer): void {
     const pcm = this.converter.convert(bytes);
     if (!this.vad) return;
-    const settings = vadSettingsOf(this.turnDetection);
+    const settings = this.vadSettings;
     this.utterance?.stream?.write(pcm);
     for (const ev of this.vad.process(pcm)) {
       if (ev.type === 'speech_started') this.onSpeechStarted(ev.audioStartMs + this.vadOffsetMs, pcm);
@@ -165,7 +170,7 @@ export class LocalEngine extends InProcessEngine {
     if (stream) {
       // Recognition starts a little before the onset, not at the full prefix padding:
       // measured, more than ~200 ms of leading silence makes pocketsphinx drop first words.
-      const prefix = vadSettingsOf(this.turnDetection)?.prefixPaddingMs ?? 0;
+      const prefix = this.vadSettings?.prefixPaddingMs ?? 0;
       const sttStartMs = Math.max(audioStartMs, audioStartMs + prefix - STT_LEAD_MS);
       const padSamples = Math.ceil(((this.clockMs() - sttStartMs) * this.sttRate) / 1000) - current.length;
       const before = concatPcm16(this.recent).subarray(Math.max(0, this.recentSamples - Math.max(0, padSamples)));
