@@ -12,7 +12,9 @@
  * Pipeline per run: the audio goes through a real Parley server (local engine) over
  * /v1/realtime, exactly as a caller's would — appended in 20 ms frames (as fast as the
  * server takes them, not paced), turned into a turn by the engine's EnergyVad and transcribed
- * by its pocketsphinx recognizer with the receptionist grammar. `create_response` is off; the
+ * by its pocketsphinx recognizer with the receptionist grammar for that moment of the call (the
+ * template's set-up turns are first played as text in the same session, so the engine's own
+ * brain is where the template says, e.g. waiting for a phone number). `create_response` is off; the
  * transcript then goes to a fresh ReceptionistBrain with a fixed clock (Monday 23 November
  * 2026, 10:00 in New York), after the template's set-up turns (as text) if it has any. Its
  * tool call (name and every argument) or spoken reply is compared with the expected one
@@ -31,7 +33,7 @@ import { ReceptionistBrain, type BrainReply } from '../src/engines/local/brain/r
 import { buildServer } from '../src/server/app.js';
 import { BUILTIN_TOOLS } from '../src/tools/builtin/schemas.js';
 import { activeSpeechLevelDbfs, addNoise, concat, missingAudioTools, rmsOfDbfs, silence, SpeechSynth, WhiteNoise, words } from './lib/voice-audio.js';
-import { ALL_TOOLS, openSession, type VoiceClient } from './lib/voice-client.js';
+import { ALL_TOOLS, openSession, type Json, type VoiceClient } from './lib/voice-client.js';
 import { environment, writeResult } from './lib/report.js';
 
 // ---------------------------------------------------------------- the utterances
@@ -279,6 +281,25 @@ interface Run {
   elapsedMs: number;
 }
 
+/**
+ * Takes the session's own brain through the set-up turns, as text, so the engine listens the
+ * way it would at that point of a call (its grammar follows the dialogue).
+ */
+async function playSetup(client: VoiceClient, setup: readonly Setup[]): Promise<void> {
+  let lastCall: Json | undefined;
+  for (const step of setup) {
+    if ('user' in step) {
+      client.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: step.user }] } });
+    } else {
+      if (!lastCall) throw new Error(`set-up tool result without a call before it (${JSON.stringify(step)})`);
+      client.send({ type: 'conversation.item.create', item: { type: 'function_call_output', call_id: lastCall.call_id, output: JSON.stringify(step.toolResult) } });
+    }
+    client.send({ type: 'response.create' });
+    const done = await client.next('response.done');
+    lastCall = (done.event.response.output as Json[]).find((item) => item.type === 'function_call');
+  }
+}
+
 /** Sends `pcm24` as 20 ms appends without pacing, then waits for every turn's transcript. */
 async function recognize(client: VoiceClient, pcm24: Int16Array): Promise<{ turns: number; transcript: string }> {
   for (let i = 0; i < pcm24.length; i += 480) client.append(pcm24.subarray(i, i + 480));
@@ -337,6 +358,7 @@ async function main(): Promise<void> {
         const client = await openSession(url, session);
         let heard: { turns: number; transcript: string };
         try {
+          await playSetup(client, u.setup ?? []);
           heard = await recognize(client, pcm24);
         } finally {
           await client.close();
@@ -528,7 +550,7 @@ function report(utteranceCount: number, runs: readonly Run[], oracleFailures: re
         noisy: `speech + white noise ${SNR_DB} dB below the speech's active level (ITU-T P.56 method B), whole clip`,
       },
       audio: `espeak-ng (voices ${VOICES.join(', ')}; ${SPEEDS.join('/')} wpm) → sox 16 kHz, trimmed; ${LEAD_MS} ms before, ${TAIL_MS} ms after; noise mixed at 16 kHz; resampled to 24 kHz PCM16 for /v1/realtime`,
-      pipeline: 'in-process Parley server, engine local: input_audio_buffer.append in 20 ms frames (unpaced) → EnergyVad turn → pocketsphinx with receptionistGrammar(DEMO_VOCABULARY) → transcription.completed; then a fresh ReceptionistBrain (fixed now, all built-in tools) after the set-up turns',
+      pipeline: 'in-process Parley server, engine local: input_audio_buffer.append in 20 ms frames (unpaced) → EnergyVad turn → pocketsphinx with the receptionist grammar for that point of the dialogue (set-up turns played as text in the same session first) → transcription.completed; then a fresh ReceptionistBrain (fixed now, all built-in tools) after the set-up turns',
       now: NOW.toISOString(),
       correct: 'the brain calls the expected tool with exactly the expected arguments, or (for answers) says the expected thing and calls nothing',
       action: 'the expected tool (arguments aside), or the expected answer',

@@ -182,7 +182,7 @@ describe('LocalEngine with OpenAITranscriptionRecognizer', () => {
           stt,
           tts: null,
           vocabulary: DEMO_VOCABULARY,
-          grammar: { name: 'demo', jsgf: '#JSGF V1.0;\ngrammar demo;\npublic <cmd> = book an appointment | cancel my order;' },
+          grammarFor: () => ({ name: 'demo', jsgf: '#JSGF V1.0;\ngrammar demo;\npublic <cmd> = book an appointment | cancel my order;', words: [] }),
         },
       ),
     );

@@ -6,7 +6,7 @@ import { createNetworkProviders, type NetworkProvidersConfig } from './network/i
 import type { SpeechRecognizer, SpeechSynthesizer } from './providers.js';
 import { PocketsphinxRecognizer } from './stt/index.js';
 import { EspeakSynthesizer } from './tts/index.js';
-import { receptionistGrammar } from './brain/grammar.js';
+import { receptionistGrammars } from './brain/grammar.js';
 import { EnergyVad } from './vad/index.js';
 
 export interface LocalEngineOptions {
@@ -38,7 +38,8 @@ export async function createLocalEngine(opts: LocalEngineOptions): Promise<Engin
     );
   }
   const vocabulary = opts.vocabulary ?? DEMO_VOCABULARY;
-  const grammar = receptionistGrammar(vocabulary);
+  const grammarFor = receptionistGrammars(vocabulary);
+  const grammar = grammarFor({ awaiting: null, inTask: false, justBooked: false });
   const networkStt = network.stt;
   const createRecognizer =
     opts.createRecognizer ?? (networkStt ? () => Promise.resolve(networkStt) : () => PocketsphinxRecognizer.create({ logger: opts.logger, defaultGrammar: grammar }));
@@ -56,8 +57,8 @@ export async function createLocalEngine(opts: LocalEngineOptions): Promise<Engin
         stt,
         tts,
         vocabulary,
-        // The receptionist grammar steers recognition toward what the rule-based brain understands; an LLM brain hears anything.
-        ...(createModel ? { createModel } : { grammar }),
+        // The receptionist grammars steer recognition toward what the rule-based brain understands; an LLM brain hears anything.
+        ...(createModel ? { createModel } : { grammarFor }),
       }),
     close: async () => {
       await Promise.allSettled([tts?.close(), stt?.close()]);

@@ -6,10 +6,11 @@ import type { AudioFormat, ClientEvent, Item, ServerEvent } from '../../protocol
 import type { EngineContext } from '../engine.js';
 import { InProcessEngine } from '../inprocess/inprocess-engine.js';
 import type { Model } from '../inprocess/model.js';
-import { ReceptionistBrain } from './brain/receptionist.js';
+import { ReceptionistBrain, type Listening } from './brain/receptionist.js';
 import type { ReceptionistVocabulary } from './brain/nlu/vocabulary.js';
 import { LocalModel } from './local-model.js';
 import type { RecognitionStream, SpeechRecognizer, SpeechSynthesizer, VadSettings, VoiceActivityDetector } from './providers.js';
+import type { Grammar } from './stt/grammar.js';
 import { vadSettingsOf, type TurnDetection } from './turn-detection.js';
 
 /** What a brain gets from the engine: the synthesizer, late transcripts, and the idle re-prompt flag. */
@@ -24,7 +25,8 @@ export interface LocalProviders {
   stt: SpeechRecognizer | null;
   tts: SpeechSynthesizer | null;
   vocabulary: ReceptionistVocabulary;
-  grammar?: { name: string; jsgf: string };
+  /** What the recognizer listens for at this point of the dialogue (the rule-based brain only; an LLM brain hears anything). */
+  grammarFor?: (listening: Listening) => Grammar;
   /** The brain; default: the rule-based receptionist (LocalModel). */
   createModel?: (hooks: LocalModelHooks) => Model;
 }
@@ -64,6 +66,7 @@ export class LocalEngine extends InProcessEngine {
   private lastResponseAudioMs = 0;
   /** When the caller started hearing the last response (its first audio chunk went out). */
   private playbackStartedAt: number | null = null;
+  private readonly brain: ReceptionistBrain | null;
 
   constructor(
     ctx: EngineContext,
@@ -76,7 +79,9 @@ export class LocalEngine extends InProcessEngine {
       transcriptOf: (id) => hooks.transcriptOf(id),
       takeIdlePrompt: () => hooks.takeIdlePrompt(),
     };
-    super('local', ctx, providers.createModel?.(modelHooks) ?? new LocalModel({ brain: new ReceptionistBrain(providers.vocabulary), ...modelHooks }));
+    const brain = providers.createModel ? null : new ReceptionistBrain(providers.vocabulary);
+    super('local', ctx, brain ? new LocalModel({ brain, ...modelHooks }) : providers.createModel!(modelHooks));
+    this.brain = brain;
     hooks.transcriptOf = (id) => this.transcripts.get(id) ?? Promise.resolve(null);
     hooks.takeIdlePrompt = () => {
       const prompt = this.idlePrompt;
@@ -185,10 +190,15 @@ export class LocalEngine extends InProcessEngine {
     this.utterance = u;
     if (!stt) return null;
     u.stream = stt.start({
-      ...(this.providers.grammar ? { grammar: this.providers.grammar } : {}),
+      ...this.grammar(),
       onPartial: (text) => this.partial(u, text),
     });
     return u.stream;
+  }
+
+  /** The grammar for what the caller may say now, chosen when their speech starts. */
+  private grammar(): { grammar?: Grammar } {
+    return this.brain && this.providers.grammarFor ? { grammar: this.providers.grammarFor(this.brain.listening()) } : {};
   }
 
   private get transcribing(): boolean {
@@ -230,7 +240,7 @@ export class LocalEngine extends InProcessEngine {
     const stt = this.providers.stt;
     const u: Utterance = { itemId: item.id, stream: null, partial: '' };
     if (!stt) return this.track(u, Promise.resolve(null), 0);
-    const stream = stt.start(this.providers.grammar ? { grammar: this.providers.grammar } : {});
+    const stream = stt.start(this.grammar());
     const converter = new FormatConverter(this.inputFormat, this.sttRate);
     stream.write(converter.convert(audio));
     stream.write(converter.flush());

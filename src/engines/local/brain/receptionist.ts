@@ -22,6 +22,16 @@ export interface BrainReply {
 type TaskKind = 'book' | 'check' | 'cancel' | 'reschedule' | 'order' | 'customer';
 type Awaiting = 'service' | 'date' | 'time' | 'confirm' | 'order_id' | 'phone' | null;
 
+/** Where the dialogue stands, for choosing what the recognizer should listen for. */
+export interface Listening {
+  /** The question the agent last asked, if any. */
+  awaiting: Awaiting;
+  /** A task (booking, lookup…) is under way. */
+  inTask: boolean;
+  /** An appointment was just booked (so "no, Tuesday" may follow). */
+  justBooked: boolean;
+}
+
 interface Task {
   kind: TaskKind;
   slots: Slots;
@@ -104,6 +114,10 @@ export class ReceptionistBrain {
     private readonly vocab: ReceptionistVocabulary,
     private readonly now: () => Date = () => new Date(),
   ) {}
+
+  listening(): Listening {
+    return { awaiting: this.task?.awaiting ?? null, inTask: this.task !== null, justBooked: this.lastBooking !== null };
+  }
 
   private base(): LocalDate {
     return today(this.now(), this.vocab.timeZone);

@@ -5,6 +5,8 @@ export interface ReceptionistVocabulary {
   staff: readonly string[];
   /** Spoken answer to "when are you open?". */
   hours: string;
+  /** The first and last hour (0–23) appointments start at; the recognizer hears a.m./p.m. times around them. */
+  appointmentHours: { first: number; last: number };
   timeZone: string;
 }
 
@@ -13,5 +15,6 @@ export const DEMO_VOCABULARY: ReceptionistVocabulary = {
   services: ['consultation', 'check-up', 'cleaning', 'follow-up', 'vaccination'],
   staff: ['Doctor Smith', 'Doctor Patel', 'Nurse Garcia'],
   hours: "We're open Monday to Friday from 8 a.m. to 6 p.m., and Saturday from 9 a.m. to 1 p.m.",
+  appointmentHours: { first: 8, last: 17 },
   timeZone: 'America/New_York',
 };
