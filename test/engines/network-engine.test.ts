@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import pino from 'pino';
 import { pcm16ToBytes } from '../../src/audio/pcm16.js';
-import type { Engine } from '../../src/engines/engine.js';
 import { InProcessEngine } from '../../src/engines/inprocess/inprocess-engine.js';
 import type { Model } from '../../src/engines/inprocess/model.js';
 import { defaultSessionConfig } from '../../src/engines/inprocess/session-config.js';
@@ -10,51 +9,12 @@ import { DEMO_VOCABULARY } from '../../src/engines/local/brain/nlu/vocabulary.js
 import { LocalEngine } from '../../src/engines/local/local-engine.js';
 import { ChatCompletionsModel, OpenAISpeechSynthesizer, OpenAITranscriptionRecognizer, createNetworkProviders, networkProvidersFromEnv } from '../../src/engines/local/network/index.js';
 import { EnergyVad } from '../../src/engines/local/vad/index.js';
-import { validateClientEvent } from '../../src/protocol/parse.js';
-import type { ServerEvent } from '../../src/protocol/schemas/index.js';
+import { Driver } from '../helpers/engine-driver.js';
 import { FakeOpenAI, SPEECH_MS_PER_CHAR } from '../helpers/fake-openai-http.js';
 
 const KEY = 'sk-engine-test-0011223344556677';
 const LIMITS = { maxConversationItems: 1000, maxConversationAudioBytes: 64 * 1024 * 1024, maxInputBufferBytes: 48 * 1024 * 1024, responsesPerMinute: 1000, tokensPerMinute: 10_000_000 };
 const WEATHER_TOOL = { type: 'function', name: 'get_weather', description: 'Current weather in a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } };
-
-/** Drives an engine with client events (validated as the transport does) and waits for server events. */
-class Driver {
-  readonly events: ServerEvent[] = [];
-  private waiters: Array<() => void> = [];
-
-  constructor(readonly engine: Engine) {
-    engine.onEvent((e) => {
-      this.events.push(e);
-      for (const w of this.waiters) w();
-    });
-    engine.start();
-  }
-
-  send(event: Record<string, unknown>): void {
-    const parsed = validateClientEvent(event);
-    if (!parsed.ok) throw new Error(`invalid client event: ${parsed.error.message}`);
-    this.engine.send(parsed.event);
-  }
-
-  /** The next event of `type` after position `from` (default: any so far). */
-  async next<T extends ServerEvent['type']>(type: T, from = 0, ms = 5000): Promise<Extract<ServerEvent, { type: T }>> {
-    const end = Date.now() + ms;
-    for (;;) {
-      const found = this.events.slice(from).find((e) => e.type === type);
-      if (found) return found as Extract<ServerEvent, { type: T }>;
-      if (Date.now() > end) throw new Error(`no ${type} within ${ms} ms; got ${this.events.map((e) => e.type).join(', ')}`);
-      await new Promise<void>((r) => {
-        const t = setTimeout(r, 50);
-        this.waiters.push(() => {
-          clearTimeout(t);
-          r();
-        });
-      });
-      this.waiters = [];
-    }
-  }
-}
 
 function logs(): { logger: pino.Logger; text: () => string } {
   const lines: string[] = [];

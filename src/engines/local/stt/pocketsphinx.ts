@@ -13,6 +13,9 @@ export const DEFAULT_DECODER_PARAMS: Readonly<Record<string, string | number | b
   '-wip': 0.01,
   '-pip': 0.5,
   '-remove_noise': false,
+  '-beam': 1e-60,
+  '-pbeam': 1e-60,
+  '-wbeam': 1e-40,
 };
 
 export interface MinimalLogger {
