@@ -33,6 +33,43 @@ export const ConfigSchema = z.strictObject({
       model: z.string().min(1).default('parley-local'),
     })
     .prefault({}),
+  store: z
+    .strictObject({
+      dataDir: z.string().min(1).default('./data'),
+      databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// URL').optional(),
+    })
+    .prefault({}),
+  agents: z
+    .strictObject({
+      dir: z.string().min(1).default('./agents'),
+      default: z.string().min(1).default('receptionist'),
+    })
+    .prefault({}),
+  tools: z
+    .strictObject({
+      timeoutMs: int(100, 600_000).default(10_000),
+      fillerAfterMs: int(0, 60_000).default(1500),
+    })
+    .prefault({}),
+  /** USD per million tokens, by model name; `*` applies to models not listed. Config file only. */
+  pricing: z
+    .record(
+      z.string(),
+      z.strictObject({
+        textInput: z.number().min(0).default(0),
+        textCachedInput: z.number().min(0).default(0),
+        textOutput: z.number().min(0).default(0),
+        audioInput: z.number().min(0).default(0),
+        audioCachedInput: z.number().min(0).default(0),
+        audioOutput: z.number().min(0).default(0),
+      }),
+    )
+    .default({
+      // OpenAI's published gpt-realtime prices; the embedded engine costs nothing per token.
+      'gpt-realtime': { textInput: 4, textCachedInput: 0.4, textOutput: 16, audioInput: 32, audioCachedInput: 0.4, audioOutput: 64 },
+      'gpt-realtime-mini': { textInput: 0.6, textCachedInput: 0.06, textOutput: 2.4, audioInput: 10, audioCachedInput: 0.3, audioOutput: 20 },
+      '*': { textInput: 0, textCachedInput: 0, textOutput: 0, audioInput: 0, audioCachedInput: 0, audioOutput: 0 },
+    }),
   limits: z
     .strictObject({
       maxFrameBytes: int(1024, 256 * MiB).default(21 * MiB),
@@ -65,6 +102,12 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { env: 'PARLEY_LOG_PRETTY', path: 'log.pretty', description: 'Human-readable logs (pino-pretty, if installed) instead of JSON lines.' },
   { env: 'PARLEY_ENGINE', path: 'engine.default', description: 'Engine for new sessions: `local` (embedded, offline) or `echo` (deterministic text, for protocol testing).' },
   { env: 'PARLEY_MODEL', path: 'engine.model', description: 'Model name reported by the embedded engine when the client passes no `?model=`.' },
+  { env: 'PARLEY_DATA_DIR', path: 'store.dataDir', description: 'Folder of the embedded database (PGlite), created on first start; give each process on one machine its own.' },
+  { env: 'DATABASE_URL', path: 'store.databaseUrl', description: 'PostgreSQL connection URL (`postgres://user:pass@host:5432/db`); when set, used instead of the embedded database.' },
+  { env: 'PARLEY_AGENTS_DIR', path: 'agents.dir', description: 'Folder of agent definitions (`*.yaml`), validated at start-up.' },
+  { env: 'PARLEY_DEFAULT_AGENT', path: 'agents.default', description: 'Agent for sessions that name none (`/v1/realtime` without `?agent=`).' },
+  { env: 'PARLEY_TOOL_TIMEOUT_MS', path: 'tools.timeoutMs', description: 'Longest a server-side tool may run before its call is answered with a `tool_timeout` error.' },
+  { env: 'PARLEY_TOOL_FILLER_MS', path: 'tools.fillerAfterMs', description: 'When a tool runs longer than this, the agent says a short filler ("One moment, let me check that.").' },
   { env: 'PARLEY_MAX_FRAME_BYTES', path: 'limits.maxFrameBytes', description: 'Largest WebSocket message accepted; larger ones get an `error` event (twice this closes the socket with 1009).' },
   { env: 'PARLEY_MAX_CONVERSATION_ITEMS', path: 'limits.maxConversationItems', description: 'Items one conversation may hold; more is refused with `conversation_max_items_exceeded`.' },
   { env: 'PARLEY_MAX_CONVERSATION_AUDIO_BYTES', path: 'limits.maxConversationAudioBytes', description: 'Audio kept per conversation for retrieve/truncate; the oldest is freed first.' },
