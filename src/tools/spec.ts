@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BUILTIN_TOOLS } from './builtin/schemas.js';
+import { BUILTIN_TOOLS, type BuiltinToolName } from './builtin/schemas.js';
 
 /*
  * How an agent declares its tools (one definition, used by the agent loader and the tool
@@ -10,12 +10,19 @@ import { BUILTIN_TOOLS } from './builtin/schemas.js';
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 const toolName = z.string().regex(TOOL_NAME, 'letters, digits, _ and -, at most 64 characters');
 
+export const BUILTIN_TOOL_NAMES = Object.keys(BUILTIN_TOOLS) as [BuiltinToolName, ...BuiltinToolName[]];
+
+// The message lists the built-in tools so an operator can fix a typo without opening the docs.
+const builtinName = z.enum(BUILTIN_TOOL_NAMES, {
+  error: (issue) => `unknown built-in tool ${JSON.stringify(issue.input)}; built-in tools: ${BUILTIN_TOOL_NAMES.join(', ')}`,
+});
+
 /** A JSON Schema object for a tool's arguments (checked when the registry compiles it). */
 const jsonSchemaObject = z.record(z.string(), z.unknown()).refine((s) => s.type === 'object', { message: 'the parameters schema must have "type": "object"' });
 
 export const BuiltinToolSpecSchema = z.strictObject({
   type: z.literal('builtin').default('builtin'),
-  name: z.enum(Object.keys(BUILTIN_TOOLS) as [keyof typeof BUILTIN_TOOLS, ...(keyof typeof BUILTIN_TOOLS)[]]),
+  name: builtinName,
   /** Replaces the built-in description the model sees. */
   description: z.string().min(1).optional(),
 });
@@ -43,18 +50,30 @@ export const ClientToolSpecSchema = z.strictObject({
   parameters: jsonSchemaObject,
 });
 
-export const ToolSpecSchema = z.union([
-  // A bare string names a built-in tool.
-  z.string().transform((name, ctx) => {
-    const r = BuiltinToolSpecSchema.safeParse({ name });
-    if (!r.success) {
-      ctx.addIssue({ code: 'custom', message: `unknown built-in tool "${name}"; built-in tools: ${Object.keys(BUILTIN_TOOLS).join(', ')}` });
-      return z.NEVER;
-    }
-    return r.data;
-  }),
-  z.discriminatedUnion('type', [BuiltinToolSpecSchema.extend({ type: z.literal('builtin') }), WebhookToolSpecSchema, ClientToolSpecSchema]),
-]);
+const TypedToolSpecSchema = z.discriminatedUnion(
+  'type',
+  [BuiltinToolSpecSchema.extend({ type: z.literal('builtin') }), WebhookToolSpecSchema, ClientToolSpecSchema],
+  {
+    // Typed as union issues only, but zod also routes the union's own invalid_type through here.
+    error: (issue) => {
+      const code: string = issue.code;
+      if (code === 'invalid_type') return 'expected a built-in tool name or a tool object';
+      return code === 'invalid_union' ? 'type must be "builtin", "webhook" or "client"' : undefined;
+    },
+  },
+);
+
+/*
+ * A bare string names a built-in tool, and so does an object without `type` (to override a
+ * built-in's description). Normalising first, instead of a union of the shapes, means a
+ * mistake gets one precise error (`tools.2.url: …`) rather than zod's "Invalid input" from
+ * every branch of a union.
+ */
+export const ToolSpecSchema = z.preprocess((v) => {
+  if (typeof v === 'string') return { type: 'builtin', name: v };
+  if (typeof v === 'object' && v !== null && !Array.isArray(v) && !('type' in v)) return { type: 'builtin', ...v };
+  return v;
+}, TypedToolSpecSchema);
 
 export type BuiltinToolSpec = z.infer<typeof BuiltinToolSpecSchema>;
 export type WebhookToolSpec = z.infer<typeof WebhookToolSpecSchema>;

@@ -1,0 +1,16 @@
+import type { Agent } from './schema.js';
+
+/** The agents the server knows, by name. */
+export interface AgentRegistry {
+  get(name: string): Agent | undefined;
+  /** Every agent, by name. */
+  list(): Agent[];
+}
+
+export function createAgentRegistry(agents: Iterable<Agent>): AgentRegistry {
+  const byName = new Map([...agents].sort((a, b) => a.name.localeCompare(b.name)).map((a) => [a.name, a] as const));
+  return {
+    get: (name) => byName.get(name),
+    list: () => [...byName.values()],
+  };
+}
