@@ -7,7 +7,8 @@ set -euo pipefail
 # openssl: a throwaway certificate so the tests can serve wss:// to the openai SDK.
 # espeak-ng: the embedded engine's voice (and the test utterances); sox: test audio (noise, resampling).
 # python3-pocketsphinx, pocketsphinx-en-us: the embedded engine's speech recognition (a warm Python worker).
-PACKAGES=(openssl espeak-ng sox python3 python3-pocketsphinx pocketsphinx-en-us)
+# postgresql: the store tests also run against a real PostgreSQL server (initdb/pg_ctl, btree_gist).
+PACKAGES=(openssl espeak-ng sox python3 python3-pocketsphinx pocketsphinx-en-us postgresql)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
