@@ -3,6 +3,8 @@ import { ConfigError, loadConfig } from '../config/load.js';
 import { defaultEngines } from '../engines/index.js';
 import { NetworkConfigError, networkProvidersFromEnv } from '../engines/local/network/index.js';
 import { buildServer } from '../server/app.js';
+import { AgentLoadError, agentVocabulary, loadAgents } from '../agents/index.js';
+import { openStore } from '../store/index.js';
 import { createLogger } from '../server/logger.js';
 import { installShutdown } from '../server/shutdown.js';
 
@@ -18,7 +20,12 @@ async function serve(): Promise<void> {
   const config = loadConfig();
   const network = networkProvidersFromEnv(process.env);
   const logger = createLogger(config.log);
-  const server = await buildServer(config, { engines: await defaultEngines(logger, { network }), logger });
+  const engines = await defaultEngines(logger, { network });
+  const agents = await loadAgents(config.agents.dir, { engines: engines.names(), defaultAgent: config.agents.default });
+  const timeZone = agentVocabulary(agents.get(config.agents.default)!).timeZone;
+  const store = await openStore({ dataDir: config.store.dataDir, databaseUrl: config.store.databaseUrl, timeZone });
+  logger.info({ database: store.db.kind, agents: agents.list().map((a) => a.name) }, 'store and agents ready');
+  const server = await buildServer(config, { engines, logger, agents, store });
   installShutdown(server, logger, config.server.shutdownTimeoutMs);
   await server.app.listen({ port: config.server.port, host: config.server.host });
   logger.info({ engine: config.engine.default }, `Parley is listening on http://${config.server.host === '0.0.0.0' ? 'localhost' : config.server.host}:${config.server.port}`);
@@ -33,7 +40,7 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  if (err instanceof ConfigError || err instanceof NetworkConfigError) console.error(err.message);
+  if (err instanceof ConfigError || err instanceof NetworkConfigError || err instanceof AgentLoadError) console.error(err.message);
   else console.error(err);
   process.exit(1);
 });

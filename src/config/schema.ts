@@ -13,6 +13,7 @@ export const ConfigSchema = z.strictObject({
       host: z.string().min(1).default('0.0.0.0'),
       shutdownTimeoutMs: int(0, 600_000).default(10_000),
       trustProxy: bool.default(false),
+      apiKey: z.string().min(16, 'use at least 16 characters').optional(),
       tlsCertFile: z.string().min(1).optional(),
       tlsKeyFile: z.string().min(1).optional(),
     })
@@ -96,6 +97,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { env: 'HOST', path: 'server.host', description: 'Address to listen on (`127.0.0.1` for local only).' },
   { env: 'PARLEY_SHUTDOWN_TIMEOUT_MS', path: 'server.shutdownTimeoutMs', description: 'On SIGTERM/SIGINT, how long live sessions get to close before the process exits anyway.' },
   { env: 'PARLEY_TRUST_PROXY', path: 'server.trustProxy', description: 'Trust `X-Forwarded-*` headers (behind a reverse proxy / load balancer).' },
+  { env: 'PARLEY_API_KEY', path: 'server.apiKey', description: 'Admin key for the REST API (`Authorization: Bearer …`); without it the API answers only requests from this machine.' },
   { env: 'PARLEY_TLS_CERT', path: 'server.tlsCertFile', description: 'PEM certificate file: with PARLEY_TLS_KEY, Parley serves https:// and wss:// itself (otherwise terminate TLS in a proxy).' },
   { env: 'PARLEY_TLS_KEY', path: 'server.tlsKeyFile', description: 'PEM private key file for PARLEY_TLS_CERT.' },
   { env: 'LOG_LEVEL', path: 'log.level', description: 'pino log level: fatal, error, warn, info, debug, trace, silent.' },

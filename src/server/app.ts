@@ -7,6 +7,10 @@ import type { EngineRegistry } from '../engines/engine.js';
 import { SessionRegistry } from '../session/registry.js';
 import { registerRealtimeRoute } from '../transports/realtime-ws/route.js';
 import { registerHealthRoutes } from './health.js';
+import type { AgentRegistry } from '../agents/index.js';
+import type { Store } from '../store/types.js';
+import { registerApi } from './api/index.js';
+import { PACKAGE_VERSION } from './version.js';
 
 export interface ParleyServer {
   app: FastifyInstance;
@@ -18,7 +22,15 @@ export interface ParleyServer {
 
 const SUBPROTOCOL_PREFERENCE = ['realtime'];
 
-export async function buildServer(config: Config, deps: { engines: EngineRegistry; logger: Logger }): Promise<ParleyServer> {
+export interface ServerDeps {
+  engines: EngineRegistry;
+  logger: Logger;
+  /** Agents and the store: sessions run agents, and the REST API is served. Without them, bare engines (protocol tests). */
+  agents?: AgentRegistry;
+  store?: Store;
+}
+
+export async function buildServer(config: Config, deps: ServerDeps): Promise<ParleyServer> {
   // Typed as the default instance so route modules need no pino-specific generics.
   const { tlsCertFile, tlsKeyFile } = config.server;
   const https = tlsCertFile && tlsKeyFile ? { https: { cert: readFileSync(tlsCertFile), key: readFileSync(tlsKeyFile) } } : {};
@@ -38,7 +50,8 @@ export async function buildServer(config: Config, deps: { engines: EngineRegistr
   });
 
   registerHealthRoutes(app, { isReady: () => !draining });
-  registerRealtimeRoute(app, { config, engines: deps.engines, sessions, logger: deps.logger, isDraining: () => draining });
+  registerRealtimeRoute(app, { config, engines: deps.engines, sessions, logger: deps.logger, isDraining: () => draining, agents: deps.agents, store: deps.store });
+  if (deps.store) await registerApi(app, { store: deps.store, apiKey: config.server.apiKey, version: PACKAGE_VERSION });
 
   return {
     app,
@@ -52,6 +65,8 @@ export async function buildServer(config: Config, deps: { engines: EngineRegistr
       await sessions.endAll(reason, 1001);
       await app.close();
       await deps.engines.close();
+      // Last: ended sessions flush their records into it.
+      await deps.store?.close();
     },
   };
 }

@@ -16,6 +16,8 @@ export interface RealtimeSessionInit {
   logger: Logger;
   transport: string;
   agent: string;
+  /** The session id (as in `session.created`); default: a new one. */
+  id?: string;
 }
 
 /**
@@ -24,15 +26,17 @@ export interface RealtimeSessionInit {
  * transport or an engine.
  */
 export class RealtimeSession {
-  readonly id = newId('sess');
+  readonly id: string;
   readonly connection = new ConnectionMachine('session');
   readonly startedAt = Date.now();
   private readonly emitter = new EventEmitter();
   private ended: SessionEnd | null = null;
 
   constructor(private readonly init: RealtimeSessionInit) {
+    this.id = init.id ?? newId('sess');
     init.engine.onEvent((e) => this.emitter.emit('event', e));
-    init.engine.onClose(({ reason }) => void this.end({ reason: `engine closed: ${reason}`, code: 1011 }));
+    // A session the agent ended (goodbye, a limit) closes normally; anything else is a failure.
+    init.engine.onClose(({ code, reason }) => void this.end(code === 'session_completed' ? { reason, code: 1000 } : { reason: `engine closed: ${reason}`, code: 1011 }));
   }
 
   get transport(): string {

@@ -14,8 +14,11 @@ export class RawClient {
   readonly times: number[] = [];
   private waiters: { pred: (e: Json) => boolean; resolve: (e: Json) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }[] = [];
   private cursor = 0;
+  /** Resolves when the socket closes, with the close code and reason. */
+  readonly closed: Promise<{ code: number; reason: string }>;
 
   private constructor(readonly ws: WebSocket) {
+    this.closed = new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
     ws.on('message', (data) => {
       const e = JSON.parse(String(data)) as Json;
       this.events.push(e);

@@ -3,6 +3,9 @@ import pino from 'pino';
 import { ConfigSchema, type Config } from '../../src/config/schema.js';
 import { defaultEngines } from '../../src/engines/index.js';
 import { buildServer, type ParleyServer } from '../../src/server/app.js';
+import { loadAgents } from '../../src/agents/index.js';
+import { openStore } from '../../src/store/index.js';
+import type { Store } from '../../src/store/types.js';
 
 export interface TestServer {
   server: ParleyServer;
@@ -12,12 +15,23 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+export interface TestServerOptions {
+  tls?: { certFile: string; keyFile: string };
+  /** Run agents from this folder, over `store` (default: a fresh in-memory PGlite store). */
+  agentsDir?: string;
+  store?: Store;
+}
+
 /** A Parley server on a free loopback port with the echo engine and silent logs. */
-export async function startTestServer(overrides: Record<string, unknown> = {}, opts: { tls?: { certFile: string; keyFile: string } } = {}): Promise<TestServer> {
+export async function startTestServer(overrides: Record<string, unknown> = {}, opts: TestServerOptions = {}): Promise<TestServer> {
   const tls = opts.tls ? { tlsCertFile: opts.tls.certFile, tlsKeyFile: opts.tls.keyFile } : {};
   const config = ConfigSchema.parse({ engine: { default: 'echo' }, ...overrides, server: { host: '127.0.0.1', port: 0, ...tls } });
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const server = await buildServer(config, { engines: await defaultEngines(logger), logger });
+  const engines = await defaultEngines(logger);
+  const withAgents = opts.agentsDir
+    ? { agents: await loadAgents(opts.agentsDir, { engines: engines.names() }), store: opts.store ?? (await openStore({ dataDir: 'memory://' })) }
+    : {};
+  const server = await buildServer(config, { engines, logger, ...withAgents });
   await server.app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = server.app.server.address() as AddressInfo;
   return {

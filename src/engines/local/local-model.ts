@@ -5,6 +5,9 @@ import { latestTurn } from '../inprocess/latest-turn.js';
 import type { Model, ModelOutput, ModelRequest, ModelResult } from '../inprocess/model.js';
 import type { BrainReply, ReceptionistBrain } from './brain/receptionist.js';
 import type { SpeechSynthesizer } from './providers.js';
+import { parseCallerContext } from '../../conversation/caller-context.js';
+import type { Item } from '../../protocol/schemas/index.js';
+import { SAY_METADATA_KEY } from '../../conversation/say.js';
 
 export interface LocalModelDeps {
   brain: ReceptionistBrain;
@@ -28,6 +31,7 @@ export class LocalModel implements Model {
   readonly name = 'local';
 
   private readonly leadMs: number;
+  private recalled = false;
 
   constructor(private readonly deps: LocalModelDeps) {
     this.leadMs = deps.leadMs ?? 1000;
@@ -35,9 +39,14 @@ export class LocalModel implements Model {
 
   async respond(req: ModelRequest, out: ModelOutput, signal: AbortSignal): Promise<ModelResult> {
     const tools = new Set(req.tools.map((t) => t.name));
-    const reply: BrainReply = this.deps.takeIdlePrompt()
-      ? { say: IDLE_PROMPT, calls: [] }
-      : this.deps.brain.respond(await latestTurn(req.context, this.deps.transcriptOf), tools);
+    this.recallCaller(req.context);
+    // A response asked to say given words (a filler while a tool runs, a goodbye at a limit) says exactly them.
+    const verbatim = req.metadata?.[SAY_METADATA_KEY];
+    const reply: BrainReply = verbatim
+      ? { say: verbatim, calls: [] }
+      : this.deps.takeIdlePrompt()
+        ? { say: IDLE_PROMPT, calls: [] }
+        : this.deps.brain.respond(await latestTurn(req.context, this.deps.transcriptOf), tools);
     if (reply.say && !signal.aborted) await this.speak(reply.say, req, out.message(), signal);
     for (const call of reply.calls) {
       if (signal.aborted) break;
@@ -48,6 +57,22 @@ export class LocalModel implements Model {
       fc.end();
     }
     return {};
+  }
+
+  /** The caller context Parley injects as a system message, read once. */
+  private recallCaller(context: readonly Item[]): void {
+    if (this.recalled) return;
+    for (const item of context) {
+      if (item.type !== 'message' || item.role !== 'system') continue;
+      for (const part of item.content) {
+        const ctx = part.type === 'input_text' ? parseCallerContext(part.text) : null;
+        if (ctx) {
+          this.deps.brain.recall(ctx);
+          this.recalled = true;
+          return;
+        }
+      }
+    }
   }
 
   private async speak(text: string, req: ModelRequest, msg: MessageWriter, signal: AbortSignal): Promise<void> {

@@ -6,7 +6,12 @@ import { defaultSessionConfig } from '../../engines/inprocess/session-config.js'
 import { isBetaClient } from '../../protocol/beta/index.js';
 import { RealtimeSession } from '../../session/realtime-session.js';
 import type { SessionRegistry } from '../../session/registry.js';
-import { RealtimeSocket } from './connection.js';
+import { closeReason, RealtimeSocket } from './connection.js';
+import type { AgentRegistry } from '../../agents/index.js';
+import { openAgentSession, SessionOpenError } from '../../session/open-session.js';
+import type { Store } from '../../store/types.js';
+
+const CALLER_ID = /^[A-Za-z0-9+_.:@-]{1,128}$/;
 
 export interface RealtimeRouteDeps {
   config: Config;
@@ -14,11 +19,15 @@ export interface RealtimeRouteDeps {
   sessions: SessionRegistry;
   logger: Logger;
   isDraining: () => boolean;
+  /** With agents and a store, every session runs an agent (tools, memory, records); without, the bare engine. */
+  agents?: AgentRegistry;
+  store?: Store;
 }
 
 interface RealtimeQuery {
   model?: string;
   agent?: string;
+  caller_id?: string;
   intent?: string;
   call_id?: string;
 }
@@ -45,6 +54,12 @@ export function registerRealtimeRoute(app: FastifyInstance, deps: RealtimeRouteD
       if (q.intent !== undefined && q.intent !== 'transcription') return refuse(reply, 400, 'invalid_value', `Unknown intent '${q.intent}'.`);
       if (q.intent === 'transcription') return refuse(reply, 400, 'unsupported', 'Transcription-only sessions (?intent=transcription) are not supported yet; open a realtime session with ?model=.');
       if (q.call_id !== undefined) return refuse(reply, 400, 'unsupported', 'Sideband connections (?call_id=) need the openai engine; they are not available on this server.');
+      if (q.caller_id !== undefined && !CALLER_ID.test(q.caller_id)) return refuse(reply, 400, 'invalid_value', 'caller_id must be 1–128 characters: letters, digits and + _ . : @ -');
+      if (deps.agents) {
+        const name = q.agent ?? deps.config.agents.default;
+        if (!deps.agents.get(name)) return refuse(reply, 404, 'agent_not_found', `No agent named '${name}'. Agents: ${deps.agents.list().map((a) => a.name).join(', ')}.`);
+        return;
+      }
       if (q.agent !== undefined && q.agent !== 'default') return refuse(reply, 404, 'agent_not_found', `No agent named '${q.agent}'. Omit ?agent= to use the default agent.`);
       const engine = deps.config.engine.default;
       if (!deps.engines.get(engine)) return refuse(reply, 500, 'engine_unavailable', `Engine '${engine}' is not available; set PARLEY_ENGINE to one of: ${deps.engines.names().join(', ')}.`);
@@ -54,6 +69,23 @@ export function registerRealtimeRoute(app: FastifyInstance, deps: RealtimeRouteD
       const dialect = isBetaClient(req.headers, subprotocols(req)) ? 'beta' : 'ga';
       const log = deps.logger.child({ transport: 'realtime-ws', dialect });
       const conn = new RealtimeSocket(socket, { dialect, maxFrameBytes: deps.config.limits.maxFrameBytes, logger: log });
+      if (deps.agents && deps.store) {
+        const agent = deps.agents.get(req.query.agent ?? deps.config.agents.default)!;
+        const services = { config: deps.config, engines: deps.engines, store: deps.store, logger: log };
+        openAgentSession(services, { agent, transport: 'websocket', callerId: req.query.caller_id ?? null, model: req.query.model, logger: log })
+          .then((session) => {
+            if (socket.readyState !== socket.OPEN) return void session.end({ reason: 'client left before the session started', code: 1000 });
+            deps.sessions.add(session);
+            conn.attach(session);
+            log.info({ session_id: session.id, agent: agent.name, engine: session.engineName }, 'session started');
+            session.start();
+          })
+          .catch((err: unknown) => {
+            log.error({ err }, 'session failed to start');
+            socket.close(1011, closeReason(err instanceof SessionOpenError ? err.message : 'session failed to start'));
+          });
+        return;
+      }
       const engineName = deps.config.engine.default;
       const model = req.query.model ?? deps.config.engine.model;
       const factory = deps.engines.get(engineName);

@@ -3,6 +3,7 @@ import type { Turn } from '../../inprocess/latest-turn.js';
 import { today, type LocalDate } from './nlu/dates.js';
 import { understand, type Intent, type Slots } from './nlu/understand.js';
 import type { ReceptionistVocabulary } from './nlu/vocabulary.js';
+import type { CallerContext } from '../../../conversation/caller-context.js';
 import { article, listOr, stop, timeOnly, when } from './replies.js';
 
 /** The brain answers the same turns every in-process model does. */
@@ -109,6 +110,9 @@ const times = (o: Record<string, unknown>): string[] => {
 export class ReceptionistBrain {
   private task: Task | null = null;
   private lastBooking: { id?: string; service: string; date: string; time: string } | null = null;
+  /** From the caller's earlier sessions (see `recall`). */
+  private callerName: string | null = null;
+  private upcoming: { id: string; service: string; date: string; time: string } | null = null;
 
   constructor(
     private readonly vocab: ReceptionistVocabulary,
@@ -123,10 +127,27 @@ export class ReceptionistBrain {
     return today(this.now(), this.vocab.timeZone);
   }
 
+  /** What Parley remembers of a returning caller: their name and next appointment, which "cancel my appointment" then means. */
+  recall(ctx: CallerContext): void {
+    this.callerName = ctx.name?.split(' ')[0] ?? null;
+    const next = ctx.upcoming_appointments[0];
+    if (next) {
+      this.upcoming = next;
+      this.lastBooking ??= { ...next };
+    }
+  }
+
   respond(input: BrainInput, tools: ReadonlySet<string>): BrainReply {
-    if (input.kind === 'start') return { say: `Hi, thanks for calling ${this.vocab.business}. How can I help you today?`, calls: [] };
+    if (input.kind === 'start') return { say: this.greeting(), calls: [] };
     if (input.kind === 'tool_result') return this.afterTool(input);
     return this.afterUser(input.text, tools);
+  }
+
+  private greeting(): string {
+    if (!this.callerName && !this.upcoming) return `Hi, thanks for calling ${this.vocab.business}. How can I help you today?`;
+    const hello = this.callerName ? `Hi ${this.callerName}, welcome back to ${this.vocab.business}.` : `Welcome back to ${this.vocab.business}.`;
+    const next = this.upcoming ? ` I see you have ${article(this.upcoming.service)} ${stop(when(this.upcoming.date, this.upcoming.time, this.base()))}` : '';
+    return `${hello}${next} How can I help you today?`;
   }
 
   private afterUser(text: string, tools: ReadonlySet<string>): BrainReply {

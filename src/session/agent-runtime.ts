@@ -1,0 +1,255 @@
+import type { Logger } from 'pino';
+import { callerContextText, type CallerContext } from '../conversation/caller-context.js';
+import { serverEvent } from '../conversation/events.js';
+import { sayResponse } from '../conversation/say.js';
+import type { Engine, EngineCloseListener, ServerEventListener } from '../engines/engine.js';
+import type { ClientEvent, FunctionTool, Item, ServerEvent } from '../protocol/schemas/index.js';
+import { ResponseQueue } from './response-queue.js';
+import type { SessionRecorder } from './session-recorder.js';
+import { TurnLatencyTracker } from './turn-latency.js';
+
+export interface ToolCall {
+  callId: string;
+  name: string;
+  arguments: string;
+}
+
+export interface ToolOutcome {
+  /** JSON text for the `function_call_output` item. */
+  output: string;
+  error: { code: string; message: string } | null;
+  latencyMs: number;
+  /** What the session should do after this call. */
+  action?: { action: 'end_call' | 'transfer'; reason?: string };
+}
+
+/** Runs server-side tools; exactly once per call id is its promise. */
+export interface ToolExecutor {
+  handles(name: string): boolean;
+  run(call: ToolCall, hooks: { onSlow: () => void }): Promise<ToolOutcome>;
+}
+
+export interface AgentRuntimeLimits {
+  /** 0 = no cap. */
+  maxDurationMs: number;
+  /** 0 = no cap. */
+  budgetUsd: number;
+  /** Consecutive idle re-prompts after which the session ends politely (0 = never). */
+  idleEndAfterPrompts: number;
+}
+
+export interface AgentRuntimeInit {
+  engine: Engine;
+  sessionId: string;
+  tools: ToolExecutor;
+  /** The agent's server-side tools, kept in `session.tools` whatever the client sends. */
+  serverTools: readonly FunctionTool[];
+  recorder: SessionRecorder | null;
+  callerContext: CallerContext | null;
+  /** The agent speaks first. */
+  greet: boolean;
+  limits: AgentRuntimeLimits;
+  filler: string;
+  logger: Logger;
+  /** How long after a goodbye the session ends (the caller hears it out). */
+  hangupDelayMs?: number;
+  /** Last step of `close`, after every record is flushed (writes the session's end). */
+  onClosed?: (reason: string) => Promise<void>;
+}
+
+const GOODBYE_AT_LIMIT = "I'm sorry, we've reached the limit for this call. Thank you for calling, goodbye!";
+const GOODBYE_IDLE = "It seems you've stepped away. I'll end the call now. Goodbye!";
+
+/**
+ * The agent runtime, as an engine around an engine: the transport talks to it exactly as to
+ * any engine. It runs server-side tools when the model calls them (arguments validated,
+ * a filler when one is slow, every call id answered once — also when the caller interrupts
+ * or leaves), lets the client answer only its own tools, keeps the agent's tools in the
+ * session, injects what is remembered about the caller, records the session, measures each
+ * turn, and ends the session at a goodbye or a limit.
+ */
+export class AgentRuntime implements Engine {
+  readonly name: string;
+  private readonly listeners = new Set<ServerEventListener>();
+  private readonly closeListeners = new Set<EngineCloseListener>();
+  private readonly queue: ResponseQueue;
+  private readonly latency: TurnLatencyTracker;
+  /** Call ids the server runs: the client may not answer them. */
+  private readonly serverCalls = new Map<string, Promise<void>>();
+  /** Items the runtime itself asked to retrieve (their `retrieved` event is not the client's). */
+  private readonly ownRetrievals = new Set<string>();
+  private idlePrompts = 0;
+  private ending = false;
+  private closed = false;
+  private timers = new Set<NodeJS.Timeout>();
+
+  constructor(private readonly init: AgentRuntimeInit) {
+    this.name = init.engine.name;
+    this.queue = new ResponseQueue((e) => init.engine.send(e as ClientEvent));
+    this.latency = new TurnLatencyTracker((t) => init.recorder?.turn(t));
+    init.engine.onEvent((e) => this.fromEngine(e));
+    init.engine.onClose((info) => this.closeWith(info));
+  }
+
+  start(): void {
+    this.init.engine.start();
+    const ctx = this.init.callerContext;
+    if (ctx) {
+      // Before any caller audio: the engine answers knowing who is calling.
+      this.init.engine.send({ type: 'conversation.item.create', item: { type: 'message', role: 'system', content: [{ type: 'input_text', text: callerContextText(ctx) }] } } as ClientEvent);
+    }
+    if (this.init.greet) this.queue.request();
+    if (this.init.limits.maxDurationMs > 0) this.after(this.init.limits.maxDurationMs, () => this.endPolitely(GOODBYE_AT_LIMIT, 'max_duration'));
+  }
+
+  send(event: ClientEvent): void {
+    if (this.closed) return;
+    if (event.type === 'conversation.item.create' && event.item.type === 'function_call_output' && this.serverCalls.has(event.item.call_id)) {
+      return this.emit(
+        serverEvent('error', {
+          error: { type: 'invalid_request_error', code: 'tool_call_handled_by_server', message: `The call ${event.item.call_id} is to a server-side tool; Parley answers it. Only answer calls to your own (client-side) tools.`, param: 'item.call_id', event_id: event.event_id ?? null },
+        }),
+      );
+    }
+    if (event.type === 'session.update' && event.session.type === 'realtime' && Array.isArray(event.session.tools)) {
+      // Client tools join the agent's server tools; the agent's own cannot be removed or replaced.
+      const server = new Set(this.init.serverTools.map((t) => t.name));
+      const mine = event.session.tools.filter((t) => !('name' in t) || !server.has(t.name as string));
+      return this.init.engine.send({ ...event, session: { ...event.session, tools: [...this.init.serverTools, ...mine] } } as ClientEvent);
+    }
+    this.init.engine.send(event);
+  }
+
+  onEvent(listener: ServerEventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  onClose(listener: EngineCloseListener): () => void {
+    this.closeListeners.add(listener);
+    return () => this.closeListeners.delete(listener);
+  }
+
+  async close(reason?: string): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.queue.clear();
+    this.latency.flush();
+    // Tools already running finish and are recorded: the call id is answered once, even now.
+    await Promise.allSettled([...this.serverCalls.values()]);
+    await this.init.engine.close(reason);
+    await this.init.recorder?.flush();
+    await this.init.onClosed?.(reason ?? 'closed').catch((err: unknown) => this.init.logger.error({ err }, 'could not close the session record'));
+  }
+
+  private fromEngine(e: ServerEvent): void {
+    this.queue.observe(e);
+    this.latency.observe(e);
+    this.init.recorder?.observe(e);
+    switch (e.type) {
+      case 'response.done':
+        this.afterResponse(e);
+        break;
+      case 'conversation.item.truncated':
+        this.ownRetrievals.add(e.item_id);
+        this.init.engine.send({ type: 'conversation.item.retrieve', item_id: e.item_id } as ClientEvent);
+        break;
+      case 'conversation.item.retrieved':
+        if (this.ownRetrievals.delete(e.item.id ?? '')) return this.init.recorder?.truncated(e.item);
+        break;
+      case 'input_audio_buffer.speech_started':
+        this.idlePrompts = 0;
+        break;
+      case 'input_audio_buffer.timeout_triggered':
+        this.idlePrompts++;
+        if (this.init.limits.idleEndAfterPrompts > 0 && this.idlePrompts > this.init.limits.idleEndAfterPrompts) this.endPolitely(GOODBYE_IDLE, 'idle_timeout');
+        break;
+      default:
+    }
+    this.emit(e);
+  }
+
+  private afterResponse(e: Extract<ServerEvent, { type: 'response.done' }>): void {
+    const rec = this.init.recorder;
+    if (rec && this.init.limits.budgetUsd > 0 && rec.cost >= this.init.limits.budgetUsd) this.endPolitely(GOODBYE_AT_LIMIT, 'budget');
+    if (e.response.status !== 'completed') return;
+    const calls = (e.response.output ?? []).filter((i): i is Extract<Item, { type: 'function_call' }> => i.type === 'function_call' && this.init.tools.handles(i.name));
+    if (calls.length === 0) return;
+    const outcomes = calls.map((c) => this.runTool({ callId: c.call_id, name: c.name, arguments: c.arguments }));
+    void Promise.all(outcomes).then((results) => {
+      if (this.closed) return;
+      const action = results.find((r) => r?.action)?.action;
+      if (action?.action === 'end_call') return this.hangUp('end_call');
+      if (action?.action === 'transfer') return; // the transport carries it out (telephony); the agent has said so
+      this.queue.request();
+    });
+  }
+
+  private runTool(call: ToolCall): Promise<ToolOutcome | null> {
+    const existing = this.serverCalls.get(call.callId);
+    if (existing) return existing.then(() => null);
+    let outcome: ToolOutcome | null = null;
+    const p = this.init.tools
+      .run(call, { onSlow: () => !this.closed && this.queue.request(sayResponse(this.init.filler)) })
+      .then((o) => {
+        outcome = o;
+        this.latency.addToolTime(o.latencyMs);
+        this.init.recorder?.toolCall({ callId: call.callId, name: call.name, arguments: safeJson(call.arguments), output: safeJson(o.output), error: o.error?.code ?? null, latencyMs: o.latencyMs });
+        if (!this.closed) this.init.engine.send({ type: 'conversation.item.create', item: { type: 'function_call_output', call_id: call.callId, output: o.output } } as ClientEvent);
+      })
+      .catch((err: unknown) => this.init.logger.error({ err, call_id: call.callId }, 'tool dispatch failed'));
+    this.serverCalls.set(call.callId, p);
+    return p.then(() => outcome);
+  }
+
+  /** Says goodbye out of band, then ends the session. */
+  private endPolitely(words: string, reason: string): void {
+    if (this.ending || this.closed) return;
+    this.ending = true;
+    this.init.logger.info({ session_id: this.init.sessionId, reason }, 'ending the session');
+    this.init.engine.send({ type: 'response.cancel' } as ClientEvent);
+    this.queue.clear();
+    this.queue.request(sayResponse(words));
+    const off = this.onEvent((ev) => {
+      if (ev.type === 'response.done' && ev.response.metadata?.parley_say === words) {
+        off();
+        this.hangUp(reason);
+      }
+    });
+    // Whatever happens to that goodbye, the session ends.
+    this.after(15_000, () => this.hangUp(reason));
+  }
+
+  private hangUp(reason: string): void {
+    this.ending = true;
+    this.after(this.init.hangupDelayMs ?? 1500, () => this.closeWith({ code: 'session_completed', reason }));
+  }
+
+  private closeWith(info: { code: string; reason: string }): void {
+    if (this.closed) return;
+    for (const l of this.closeListeners) l(info);
+    this.closeListeners.clear();
+  }
+
+  private after(ms: number, fn: () => void): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, ms);
+    t.unref?.();
+    this.timers.add(t);
+  }
+
+  private emit(e: ServerEvent): void {
+    for (const l of this.listeners) l(e);
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}

@@ -1,0 +1,96 @@
+import type { Logger } from 'pino';
+import { agentSessionUpdate, type Agent } from '../agents/index.js';
+import type { Config } from '../config/schema.js';
+import type { EngineRegistry } from '../engines/engine.js';
+import { applySessionUpdate, defaultSessionConfig } from '../engines/inprocess/session-config.js';
+import type { FunctionTool } from '../protocol/schemas/index.js';
+import type { Store, Transport } from '../store/types.js';
+import { ToolRegistry } from '../tools/registry.js';
+import { ToolRunner } from '../tools/runner.js';
+import type { ToolContext } from '../tools/types.js';
+import { AgentRuntime, type ToolExecutor } from './agent-runtime.js';
+import { callerContext } from './caller-memory.js';
+import { RealtimeSession } from './realtime-session.js';
+import { SessionRecorder } from './session-recorder.js';
+
+export interface SessionServices {
+  config: Config;
+  engines: EngineRegistry;
+  store: Store;
+  logger: Logger;
+}
+
+export interface OpenSessionRequest {
+  agent: Agent;
+  transport: Transport;
+  /** Who is calling: user id, phone number or client-provided id; null = anonymous. */
+  callerId: string | null;
+  /** `?model=` from the client, if any. */
+  model?: string;
+  logger: Logger;
+}
+
+export class SessionOpenError extends Error {
+  constructor(
+    readonly code: 'engine_unavailable' | 'engine_failed',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SessionOpenError';
+  }
+}
+
+/** The transcription model name an engine understands. */
+const transcriptionModel = (engine: string): string | undefined => (engine === 'local' || engine === 'echo' ? 'parley-local' : undefined);
+
+/**
+ * Opens a session with an agent applied before any caller audio flows: the engine starts
+ * with the agent's instructions, voice, tools and turn detection; the agent runtime wraps it
+ * (tools, memory, records, limits); the session row is written. Transports call this and
+ * then only pass events.
+ */
+export async function openAgentSession(svc: SessionServices, req: OpenSessionRequest): Promise<RealtimeSession> {
+  const { agent } = req;
+  const engineName = agent.engine ?? svc.config.engine.default;
+  const factory = svc.engines.get(engineName);
+  if (!factory) throw new SessionOpenError('engine_unavailable', `Agent '${agent.name}' needs engine '${engineName}', which this server does not have (available: ${svc.engines.names().join(', ')}).`);
+
+  const tools = ToolRegistry.fromSpecs(agent.tools, { business: svc.store.business });
+  const model = req.model ?? agent.model ?? svc.config.engine.model;
+  const update = agentSessionUpdate(agent, { toolDefinitions: (spec) => tools.get(spec.name)!.definition, transcriptionModel: transcriptionModel(engineName) });
+  // The agent's idle limit: the engine re-prompts after this long, the runtime ends the call after enough re-prompts.
+  const td = update.audio?.input?.turn_detection;
+  if (td && td.type === 'server_vad' && (td.idle_timeout_ms === null || td.idle_timeout_ms === undefined)) td.idle_timeout_ms = agent.limits.idleTimeoutMs;
+  const session0 = applySessionUpdate(defaultSessionConfig(model), update, { audioProduced: false });
+  const sessionId = session0.id;
+  const log = req.logger.child({ session_id: sessionId, agent: agent.name });
+
+  const memory = await callerContext(svc.store, req.callerId, agent.memory).catch((err: unknown) => {
+    log.warn({ err }, 'caller memory unavailable; starting without it');
+    return null;
+  });
+  const engine = await factory.create({ session: session0, limits: svc.config.limits, logger: log }).catch((err: unknown) => {
+    throw new SessionOpenError('engine_failed', `Engine '${engineName}' could not start a session: ${(err as Error).message}`);
+  });
+
+  const ctx: ToolContext = { sessionId, customerId: memory?.customer_id ?? null };
+  const runner = new ToolRunner(tools, { timeoutMs: svc.config.tools.timeoutMs, fillerAfterMs: svc.config.tools.fillerAfterMs, onError: (call, err) => log.error({ err, tool: call.name, call_id: call.callId }, 'tool failed') });
+  const executor: ToolExecutor = { handles: (name) => runner.handles(name), run: (call, hooks) => runner.run(call, ctx, hooks) };
+  const recorder = new SessionRecorder({ sessionId, model, prices: svc.config.pricing, records: svc.store.records, logger: log });
+  await svc.store.records.startSession({ id: sessionId, agent: agent.name, callerId: req.callerId, transport: req.transport, engine: engineName, startedAt: new Date().toISOString() });
+
+  const runtime = new AgentRuntime({
+    engine,
+    sessionId,
+    tools: executor,
+    serverTools: tools.definitions().filter((d) => runner.handles(d.name)) as FunctionTool[],
+    recorder,
+    callerContext: memory,
+    greet: agent.greeting !== undefined,
+    limits: { maxDurationMs: agent.limits.maxDurationS * 1000, budgetUsd: agent.limits.budgetUsd, idleEndAfterPrompts: agent.limits.idleEndAfterPrompts },
+    filler: 'One moment, let me check that.',
+    logger: log,
+    onClosed: (reason) => svc.store.records.endSession(sessionId, { endedAt: new Date().toISOString(), reason, summary: recorder.summary() }),
+  });
+  return new RealtimeSession({ id: sessionId, engine: runtime, logger: log, transport: req.transport, agent: agent.name });
+}
