@@ -9,3 +9,6 @@ export const SAY_METADATA_KEY = 'parley_say';
 export function sayResponse(text: string): { conversation: 'none'; instructions: string; metadata: Record<string, string>; input: [] } {
   return { conversation: 'none', instructions: `Say exactly this, and nothing else: "${text}"`, metadata: { [SAY_METADATA_KEY]: text }, input: [] };
 }
+
+/** The words a response was asked to say verbatim (see `sayResponse`), if any. */
+export const verbatimWords = (metadata: Record<string, string> | null): string | undefined => metadata?.[SAY_METADATA_KEY] || undefined;

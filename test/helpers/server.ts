@@ -25,7 +25,7 @@ export interface TestServerOptions {
 /** A Parley server on a free loopback port with the echo engine and silent logs. */
 export async function startTestServer(overrides: Record<string, unknown> = {}, opts: TestServerOptions = {}): Promise<TestServer> {
   const tls = opts.tls ? { tlsCertFile: opts.tls.certFile, tlsKeyFile: opts.tls.keyFile } : {};
-  const config = ConfigSchema.parse({ engine: { default: 'echo' }, ...overrides, server: { host: '127.0.0.1', port: 0, ...tls } });
+  const config = ConfigSchema.parse({ engine: { default: 'echo' }, ...overrides, server: { ...(overrides.server as object | undefined), host: '127.0.0.1', port: 0, ...tls } });
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const engines = await defaultEngines(logger);
   const withAgents = opts.agentsDir

@@ -1,11 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { verbatimWords } from '../../conversation/say.js';
 import { latestTurn } from '../inprocess/latest-turn.js';
 import type { Model, ModelOutput, ModelRequest, ModelResult } from '../inprocess/model.js';
 
 /**
  * A deterministic model for protocol work: it repeats the user's words,
  * calls a tool when told `call <name> <json>` (and the tool is offered), and
- * reports tool results. `metadata.echo_delay_ms` slows streaming so clients
+ * reports tool results, and says given words verbatim (`sayResponse`). `metadata.echo_delay_ms` slows streaming so clients
  * can test cancellation and barge-in. It has no voice: in audio modality it
  * sends the transcript only.
  */
@@ -23,13 +24,14 @@ export class EchoModel implements Model {
       return {};
     }
     const reply =
-      turn.kind === 'start'
+      verbatimWords(req.metadata) ??
+      (turn.kind === 'start'
         ? 'Hello! Say something and I will repeat it.'
         : turn.kind === 'tool_result'
           ? `The ${turn.name || 'tool'} tool returned: ${turn.output}`
           : turn.text
             ? `You said: ${turn.text}`
-            : 'I heard you, but there was no transcript to repeat.';
+            : 'I heard you, but there was no transcript to repeat.');
     const msg = out.message();
     for (const word of reply.split(/(?<= )/)) {
       if (signal.aborted) return {};

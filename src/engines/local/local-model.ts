@@ -7,7 +7,7 @@ import type { BrainReply, ReceptionistBrain } from './brain/receptionist.js';
 import type { SpeechSynthesizer } from './providers.js';
 import { parseCallerContext } from '../../conversation/caller-context.js';
 import type { Item } from '../../protocol/schemas/index.js';
-import { SAY_METADATA_KEY } from '../../conversation/say.js';
+import { verbatimWords } from '../../conversation/say.js';
 
 export interface LocalModelDeps {
   brain: ReceptionistBrain;
@@ -41,7 +41,7 @@ export class LocalModel implements Model {
     const tools = new Set(req.tools.map((t) => t.name));
     this.recallCaller(req.context);
     // A response asked to say given words (a filler while a tool runs, a goodbye at a limit) says exactly them.
-    const verbatim = req.metadata?.[SAY_METADATA_KEY];
+    const verbatim = verbatimWords(req.metadata);
     const reply: BrainReply = verbatim
       ? { say: verbatim, calls: [] }
       : this.deps.takeIdlePrompt()
