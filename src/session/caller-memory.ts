@@ -9,34 +9,23 @@ export interface MemoryPolicy {
   lastActions: number;
 }
 
-const appointmentIdOf = (output: unknown): string | null => {
-  const o = output as { appointment?: { id?: unknown } } | null;
-  return typeof o?.appointment?.id === 'string' ? o.appointment.id : null;
-};
-
 /**
  * What to tell the engine about a returning caller: their summaries, preferences and last
  * actions from earlier sessions, their name when they are a known customer, and their
- * upcoming appointments — those booked in earlier sessions (found through the tool calls,
- * so anonymous client ids work too) and those on their customer record. Null for an
+ * upcoming appointments — those their earlier tool calls touched (so anonymous client ids
+ * work too) and those on their customer record. Null for an
  * anonymous caller, or when there is nothing to tell.
  */
 export async function callerContext(store: Store, callerId: string | null, policy: MemoryPolicy, now = new Date()): Promise<CallerContext | null> {
   if (!callerId || !policy.enabled) return null;
-  const [memory, customer, earlier] = await Promise.all([
+  const [memory, customer] = await Promise.all([
     store.records.memory(callerId, Math.max(policy.summaries, policy.lastActions)),
     store.business.customer({ phone: callerId }).then((c) => c ?? store.business.customer({ id: callerId })),
-    store.records.sessions({ callerId, limit: 10 }),
   ]);
-  const ids = new Set<string>();
-  for (const s of earlier) {
-    const detail = await store.records.session(s.id);
-    for (const call of detail?.toolCalls ?? []) {
-      const id = call.error ? null : appointmentIdOf(call.output);
-      if (id) ids.add(id);
-    }
-  }
-  const appointments = [...(await Promise.all([...ids].map((id) => store.business.appointment(id)))), ...(customer ? await store.business.appointments({ customerId: customer.id, status: 'booked' }) : [])];
+  const appointments = [
+    ...(await Promise.all(memory.appointmentIds.map((id) => store.business.appointment(id)))),
+    ...(customer ? await store.business.appointments({ customerId: customer.id, status: 'booked' }) : []),
+  ];
   const today = now.toISOString().slice(0, 10);
   const seen = new Set<string>();
   const upcoming = appointments

@@ -23,6 +23,13 @@ function withArticle(service: string | undefined): string {
   return `${/^[aeiou]/i.test(service) ? 'an' : 'a'} ${service}`;
 }
 
+/** The appointment a successful call touched: the id in its output (bare or `{ appointment }`), else its `appointment_id` argument. */
+export function appointmentIdOf(args: unknown, output: unknown): string | null {
+  const out = asObject(output);
+  if (out && (out.ok === false || out.error !== undefined)) return null;
+  return str(asObject(out?.appointment)?.id, out?.id, asObject(args)?.appointment_id) ?? null;
+}
+
 /** The sentence, or null when the call did not succeed or is not a side effect. */
 export function describeAction(tool: string, args: unknown, output: unknown): string | null {
   const out = asObject(output);

@@ -1,4 +1,4 @@
-import { describeAction, SIDE_EFFECT_TOOLS } from './actions.js';
+import { appointmentIdOf, describeAction, SIDE_EFFECT_TOOLS } from './actions.js';
 import type {
   CallerMemory,
   Database,
@@ -180,6 +180,7 @@ export class PostgresRecordStore implements RecordStore {
       summaries: summaries.rows.map((r) => r.summary),
       preferences: Object.fromEntries(prefs.rows.map((r) => [r.key, r.value])),
       lastActions: actions.rows.flatMap((r) => describeAction(r.name, r.arguments, r.output) ?? []).slice(0, n),
+      appointmentIds: [...new Set(actions.rows.flatMap((r) => appointmentIdOf(r.arguments, r.output) ?? []))],
     };
   }
 

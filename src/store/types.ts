@@ -215,6 +215,8 @@ export interface CallerMemory {
   preferences: Record<string, string>;
   /** Recent successful side-effecting tool calls, newest first, e.g. "booked a consultation for 2026-11-24 10:00". */
   lastActions: string[];
+  /** Appointments those calls touched (from their output, else the `appointment_id` argument), newest first, each once. */
+  appointmentIds: string[];
 }
 
 export interface RecordStore {

@@ -90,10 +90,11 @@ forEachBackend('records', (backend) => {
         'moved a check-up to 2026-11-26 at 14:00',
         'booked a consultation with Doctor Smith for 2026-11-24 at 10:00',
       ],
+      appointmentIds: ['apt_y', 'apt_x'],
     });
     const one = await r.memory(caller, 1);
     assert.deepEqual([one.summaries, one.lastActions], [['Booked a consultation.'], ['cancelled a vaccination on 2026-11-27 at 09:00']]);
-    assert.deepEqual(await r.memory('never-called'), { callerId: 'never-called', summaries: [], preferences: {}, lastActions: [] });
+    assert.deepEqual(await r.memory('never-called'), { callerId: 'never-called', summaries: [], preferences: {}, lastActions: [], appointmentIds: [] });
   });
 });
 
