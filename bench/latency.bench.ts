@@ -28,12 +28,9 @@
 import { fork } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import pino from 'pino';
-import { ConfigSchema } from '../src/config/schema.js';
-import { defaultEngines } from '../src/engines/index.js';
-import { buildServer } from '../src/server/app.js';
 import { SILENCE_MS, type ClientReport, type TurnResult } from './lib/latency-client.js';
 import { missingAudioTools } from './lib/voice-audio.js';
+import { startLocalServer } from './lib/local-server.js';
 import { environment, writeResult } from './lib/report.js';
 
 interface Stats {
@@ -93,12 +90,8 @@ function print(title: string, rows: Record<string, Stats | null>): void {
 async function main(): Promise<void> {
   const missing = missingAudioTools();
   if (missing) throw new Error(missing);
-  const logger = pino({ level: 'silent' });
-  const config = ConfigSchema.parse({ engine: { default: 'local' }, server: { host: '127.0.0.1', port: 0 } });
-  const server = await buildServer(config, { engines: await defaultEngines(logger), logger });
-  await server.app.listen({ host: '127.0.0.1', port: 0 });
-  const { port } = server.app.server.address() as { port: number };
-  const url = `ws://127.0.0.1:${port}/v1/realtime`;
+  const server = await startLocalServer();
+  const url = server.url;
 
   const started = performance.now();
   const cpuBefore = process.cpuUsage();
@@ -112,7 +105,7 @@ async function main(): Promise<void> {
       child.on('exit', (code) => (got ? resolve(got) : reject(new Error(`latency client exited with ${code} and no report`))));
     });
   } finally {
-    await server.shutdown('benchmark finished');
+    await server.shutdown();
   }
   const wallS = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);

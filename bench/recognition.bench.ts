@@ -24,16 +24,13 @@
  */
 import { performance } from 'node:perf_hooks';
 import { isDeepStrictEqual } from 'node:util';
-import pino from 'pino';
 import { resample } from '../src/audio/index.js';
-import { ConfigSchema } from '../src/config/schema.js';
-import { defaultEngines } from '../src/engines/index.js';
 import { DEMO_VOCABULARY } from '../src/engines/local/brain/nlu/vocabulary.js';
 import { ReceptionistBrain, type BrainReply } from '../src/engines/local/brain/receptionist.js';
-import { buildServer } from '../src/server/app.js';
 import { BUILTIN_TOOLS } from '../src/tools/builtin/schemas.js';
 import { activeSpeechLevelDbfs, addNoise, concat, missingAudioTools, rmsOfDbfs, silence, SpeechSynth, WhiteNoise, words } from './lib/voice-audio.js';
 import { ALL_TOOLS, openSession, type Json, type VoiceClient } from './lib/voice-client.js';
+import { startLocalServer } from './lib/local-server.js';
 import { environment, writeResult } from './lib/report.js';
 
 // ---------------------------------------------------------------- the utterances
@@ -325,12 +322,8 @@ async function main(): Promise<void> {
   const oracleFailures = oracle.filter((o) => !o.v.correct).map((o) => ({ say: o.u.say, expected: describeExpect(o.u.expect), got: o.v.got }));
   for (const f of oracleFailures) console.log(`TEXT ORACLE MISMATCH: "${f.say}": expected ${f.expected}, got ${f.got}`);
 
-  const logger = pino({ level: 'silent' });
-  const config = ConfigSchema.parse({ engine: { default: 'local' }, server: { host: '127.0.0.1', port: 0 } });
-  const server = await buildServer(config, { engines: await defaultEngines(logger), logger });
-  await server.app.listen({ host: '127.0.0.1', port: 0 });
-  const { port } = server.app.server.address() as { port: number };
-  const url = `ws://127.0.0.1:${port}/v1/realtime`;
+  const server = await startLocalServer();
+  const url = server.url;
   const session = {
     output_modalities: ['text'],
     tools: ALL_TOOLS,
@@ -391,7 +384,7 @@ async function main(): Promise<void> {
     }
   } finally {
     synth.dispose();
-    await server.shutdown('benchmark finished');
+    await server.shutdown();
   }
   const wallS = (performance.now() - started) / 1000;
   report(list.length, runs, oracleFailures, wallS);
