@@ -4,9 +4,9 @@ import { inspect } from 'node:util';
 import { ResponseWriter } from '../../src/conversation/response-writer.js';
 import type { ModelRequest } from '../../src/engines/inprocess/model.js';
 import { defaultSessionConfig } from '../../src/engines/inprocess/session-config.js';
-import { ChatCompletionsModel, NetworkProviderError, OpenAISpeechSynthesizer, toChatMessages, type ChatCompletionsModelDeps } from '../../src/engines/local/network/index.js';
+import { ChatCompletionsModel, OpenAISpeechSynthesizer, toChatMessages, type ChatCompletionsModelDeps } from '../../src/engines/local/network/index.js';
 import type { AudioFormat, FunctionTool, Item, ResponseObject, ServerEvent } from '../../src/protocol/schemas/index.js';
-import { FakeOpenAI, SPEECH_MS_PER_CHAR } from '../helpers/fake-openai-http.js';
+import { FakeOpenAI, SPEECH_MS_PER_CHAR, rejection } from '../helpers/fake-openai-http.js';
 
 const KEY = 'sk-test-chat-77aa66bb55cc44dd';
 const PCM24: AudioFormat = { type: 'audio/pcm', rate: 24000 };
@@ -55,15 +55,6 @@ function response(modalities: ('text' | 'audio')[] = ['text'], onEvent?: (e: Ser
 
 const ofType = <T extends ServerEvent['type']>(events: ServerEvent[], type: T): Extract<ServerEvent, { type: T }>[] => events.filter((e): e is Extract<ServerEvent, { type: T }> => e.type === type);
 
-async function rejection(p: Promise<unknown>): Promise<NetworkProviderError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof NetworkProviderError, `expected a NetworkProviderError, got ${inspect(err)}`);
-    return err;
-  }
-  assert.fail('expected a rejection');
-}
 
 describe('ChatCompletionsModel', () => {
   let fake: FakeOpenAI;

@@ -4,7 +4,6 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { inspect } from 'node:util';
 import pino from 'pino';
 import {
-  NetworkProviderError,
   OpenAISpeechSynthesizer,
   OpenAITranscriptionRecognizer,
   SentenceSplitter,
@@ -16,7 +15,7 @@ import {
   type NetworkLogger,
 } from '../../src/engines/local/network/index.js';
 import type { SpeechChunk } from '../../src/engines/local/providers.js';
-import { FakeOpenAI, SPEECH_RATE, countBursts, fakeSpeech } from '../helpers/fake-openai-http.js';
+import { FakeOpenAI, SPEECH_RATE, countBursts, fakeSpeech, rejection } from '../helpers/fake-openai-http.js';
 
 const KEY = 'sk-test-4f9a2c1e8b7d6a5f3e2d1c0b';
 const WRONG_KEY = 'sk-wrong-0a1b2c3d4e5f6a7b8c9d';
@@ -52,15 +51,6 @@ function assertNoKey(err: unknown, key: string): void {
   assert.ok(!JSON.stringify(err).includes(key), 'JSON');
 }
 
-async function rejection(p: Promise<unknown>): Promise<NetworkProviderError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof NetworkProviderError, `expected a NetworkProviderError, got ${inspect(err)}`);
-    return err;
-  }
-  assert.fail('expected a rejection');
-}
 
 /** A port nothing listens on. */
 async function closedPort(): Promise<number> {

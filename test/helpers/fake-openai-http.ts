@@ -7,8 +7,11 @@
  * so a test passes only if the request was built right. Every request is
  * recorded, with whether the client closed the connection before the answer ended.
  */
+import assert from 'node:assert/strict';
+import { inspect } from 'node:util';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { NetworkProviderError } from '../../src/engines/local/network/index.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface MultipartPart {
@@ -396,4 +399,15 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 
 function sendError(res: ServerResponse, status: number, message: string, type: string, code: string | null = null): void {
   sendJson(res, status, { error: { message, type, param: null, code } });
+}
+
+/** The NetworkProviderError `p` rejects with (fails the test if it resolves or rejects with anything else). */
+export async function rejection(p: Promise<unknown>): Promise<NetworkProviderError> {
+  try {
+    await p;
+  } catch (err) {
+    assert.ok(err instanceof NetworkProviderError, `expected a NetworkProviderError, got ${inspect(err)}`);
+    return err;
+  }
+  assert.fail('expected a rejection');
 }
