@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { callerContextText, type CallerContext } from '../conversation/caller-context.js';
 import { serverEvent } from '../conversation/events.js';
-import { sayResponse } from '../conversation/say.js';
+import { sayResponse, verbatimWords } from '../conversation/say.js';
 import type { Engine, EngineCloseListener, ServerEventListener } from '../engines/engine.js';
 import type { ClientEvent, FunctionTool, Item, ServerEvent } from '../protocol/schemas/index.js';
 import { ResponseQueue } from './response-queue.js';
@@ -212,7 +212,7 @@ export class AgentRuntime implements Engine {
     this.queue.clear();
     this.queue.request(sayResponse(words));
     const off = this.onEvent((ev) => {
-      if (ev.type === 'response.done' && ev.response.metadata?.parley_say === words) {
+      if (ev.type === 'response.done' && verbatimWords(ev.response.metadata ?? null) === words) {
         off();
         this.hangUp(reason);
       }

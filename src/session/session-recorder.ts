@@ -4,6 +4,9 @@ import type { RecordStore, ToolCallRecord, TranscriptRecord } from '../store/typ
 import { usageCost, type PriceTable } from './cost.js';
 import type { TurnLatency } from './turn-latency.js';
 
+/** Record time, taken only for events that are recorded (every audio delta passes `observe`). */
+const now = (): string => new Date().toISOString();
+
 /** The words of a message item: typed text, or the transcript of its audio. */
 export function itemText(item: Item): string {
   if (item.type !== 'message') return '';
@@ -41,19 +44,18 @@ export class SessionRecorder {
   }
 
   observe(event: ServerEvent): void {
-    const at = new Date().toISOString();
     switch (event.type) {
       case 'conversation.item.input_audio_transcription.completed':
-        this.transcript({ itemId: event.item_id, role: 'user', text: event.transcript, truncated: false, at });
+        this.transcript({ itemId: event.item_id, role: 'user', text: event.transcript, truncated: false, at: now() });
         return;
       case 'conversation.item.done': {
         const item = event.item;
-        if (item.type === 'message' && item.role === 'user' && item.content.some((p) => p.type === 'input_text')) this.transcript({ itemId: item.id ?? '', role: 'user', text: itemText(item), truncated: false, at });
+        if (item.type === 'message' && item.role === 'user' && item.content.some((p) => p.type === 'input_text')) this.transcript({ itemId: item.id ?? '', role: 'user', text: itemText(item), truncated: false, at: now() });
         return;
       }
       case 'response.output_item.done': {
         const item = event.item;
-        if (item.type === 'message' && item.role === 'assistant') this.transcript({ itemId: item.id ?? '', role: 'assistant', text: itemText(item), truncated: false, at });
+        if (item.type === 'message' && item.role === 'assistant') this.transcript({ itemId: item.id ?? '', role: 'assistant', text: itemText(item), truncated: false, at: now() });
         return;
       }
       case 'response.done': {
@@ -61,7 +63,7 @@ export class SessionRecorder {
         if (!usage || !event.response.id) return;
         const costUsd = usageCost(usage, this.init.model, this.init.prices);
         this.costUsd += costUsd;
-        this.write(this.init.records.usage({ sessionId: this.init.sessionId, responseId: event.response.id, inputTokens: usage.input_tokens, outputTokens: usage.output_tokens, raw: usage, costUsd, at }));
+        this.write(this.init.records.usage({ sessionId: this.init.sessionId, responseId: event.response.id, inputTokens: usage.input_tokens, outputTokens: usage.output_tokens, raw: usage, costUsd, at: now() }));
         return;
       }
       default:
@@ -71,16 +73,16 @@ export class SessionRecorder {
   /** The agent's item as the caller heard it, after a truncation. */
   truncated(item: Item): void {
     if (item.type !== 'message' || item.role !== 'assistant' || !item.id) return;
-    this.transcript({ itemId: item.id, role: 'assistant', text: itemText(item), truncated: true, at: new Date().toISOString() });
+    this.transcript({ itemId: item.id, role: 'assistant', text: itemText(item), truncated: true, at: now() });
   }
 
   toolCall(t: Omit<ToolCallRecord, 'sessionId' | 'at'>): void {
     if (!t.error) this.actions.push(t.name.replace(/_/g, ' '));
-    this.write(this.init.records.toolCall({ ...t, sessionId: this.init.sessionId, at: new Date().toISOString() }));
+    this.write(this.init.records.toolCall({ ...t, sessionId: this.init.sessionId, at: now() }));
   }
 
   turn(t: TurnLatency): void {
-    this.write(this.init.records.turn({ sessionId: this.init.sessionId, ...t, at: new Date().toISOString() }));
+    this.write(this.init.records.turn({ sessionId: this.init.sessionId, ...t, at: now() }));
   }
 
   /** Resolves when every write so far has settled. */
