@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import type { ClientEvent, ServerEvent, SessionConfig } from '../protocol/schemas/index.js';
+import type { ClientEvent, Item, ServerEvent, SessionConfig } from '../protocol/schemas/index.js';
+import type { ReceptionistVocabulary } from './local/brain/nlu/vocabulary.js';
 
 export type ServerEventListener = (event: ServerEvent) => void;
 export type EngineCloseListener = (info: { code: string; reason: string }) => void;
@@ -29,11 +30,25 @@ export interface EngineLimits {
   tokensPerMinute: number;
 }
 
+/** What an agent tells an engine beyond the session config (the Realtime protocol has no field for these). */
+export interface EngineAgentHints {
+  /** What to say when the caller has gone quiet (engines that word their own re-prompt). */
+  idlePrompt?: string;
+  /** The business the agent speaks for: services, staff, hours (the rule-based brain's words and grammars). */
+  vocabulary?: ReceptionistVocabulary;
+}
+
 export interface EngineContext {
   /** The session as it starts: model, instructions, audio formats, tools… */
   session: SessionConfig;
   limits: EngineLimits;
   logger: Logger;
+  agent?: EngineAgentHints;
+  /**
+   * The conversation so far, from the session's own record, oldest first: what an engine
+   * re-seeds an upstream with after a reconnect. Absent = nothing to re-seed from.
+   */
+  history?: () => Promise<Item[]>;
 }
 
 export interface EngineFactory {

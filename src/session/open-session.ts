@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { agentSessionUpdate, type Agent } from '../agents/index.js';
+import { agentSessionUpdate, agentVocabulary, type Agent } from '../agents/index.js';
 import type { Config } from '../config/schema.js';
 import type { EngineRegistry } from '../engines/engine.js';
 import { applySessionUpdate, defaultSessionConfig } from '../engines/inprocess/session-config.js';
@@ -69,7 +69,8 @@ export async function openAgentSession(svc: SessionServices, req: OpenSessionReq
     log.warn({ err }, 'caller memory unavailable; starting without it');
     return null;
   });
-  const engine = await factory.create({ session: session0, limits: svc.config.limits, logger: log }).catch((err: unknown) => {
+  const hints = { idlePrompt: agent.limits.idlePrompt, vocabulary: agentVocabulary(agent) };
+  const engine = await factory.create({ session: session0, limits: svc.config.limits, logger: log, agent: hints }).catch((err: unknown) => {
     throw new SessionOpenError('engine_failed', `Engine '${engineName}' could not start a session: ${(err as Error).message}`);
   });
 

@@ -1,6 +1,6 @@
 import { failure, knownFailure } from './outcome.js';
 import type { ToolRegistry } from './registry.js';
-import type { ToolCall, ToolContext, ToolOutcome, ToolResult } from './types.js';
+import { idempotencyKey, type ToolCall, type ToolContext, type ToolOutcome, type ToolResult } from './types.js';
 import { describeIssues } from './validate.js';
 
 /*
@@ -96,7 +96,7 @@ export class ToolRunner {
     }
     const execute = tool.execute;
     if (!execute) return { callId: call.callId, name: call.name, output: '', error: null, latencyMs: 0, clientSide: true };
-    return this.result(call, started, await this.withTimers(call, onSlow, (signal) => execute(checked.value, ctx, { callId: call.callId, signal })));
+    return this.result(call, started, await this.withTimers(call, onSlow, (signal) => execute(checked.value, ctx, { callId: call.callId, idempotencyKey: idempotencyKey(ctx.sessionId, call.callId), signal })));
   }
 
   /** Runs `fn` under the timeout, firing `onSlow` if it outlasts `fillerAfterMs`. */

@@ -46,9 +46,14 @@ export interface ToolContext {
   customerId?: string | null;
 }
 
+/** One side effect per call: engines promise call ids unique within a session, so the key names both. */
+export const idempotencyKey = (sessionId: string, callId: string): string => `${sessionId}:${callId}`;
+
 /** What the runner hands a handler besides its arguments. */
 export interface ToolInvocation {
   callId: string;
+  /** Side effects are keyed by this: the session and the call id (engines only promise call ids unique within a session). */
+  idempotencyKey: string;
   /** Aborted when the runner gives up on the call (timeout): stop work, drop requests. */
   signal: AbortSignal;
 }

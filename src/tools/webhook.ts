@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { failure } from './outcome.js';
 import type { WebhookToolSpec } from './spec.js';
-import type { ToolOutcome } from './types.js';
+import { idempotencyKey, type ToolOutcome } from './types.js';
 
 /*
- * Calls an HTTP webhook tool. The call id travels as `Idempotency-Key` on every attempt, so a
+ * Calls an HTTP webhook tool. The session and call id travel as `Idempotency-Key` on every attempt, so a
  * retry after a lost answer cannot act twice on a server that honours it. Header values come
  * from the environment at call time and never appear in an output or an error.
  */
@@ -100,7 +100,7 @@ export async function callWebhook(spec: WebhookToolSpec, req: WebhookRequest, op
     headers[header.toLowerCase()] = value;
     secrets.push(value);
   }
-  headers['idempotency-key'] = req.callId;
+  headers['idempotency-key'] = idempotencyKey(req.sessionId, req.callId);
   headers['x-parley-session'] = req.sessionId;
   let url = spec.url;
   let body: string | undefined;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import pino from 'pino';
 import { defaultSessionConfig } from '../../src/engines/inprocess/session-config.js';
-import { receptionistGrammar, receptionistGrammars } from '../../src/engines/local/brain/grammar.js';
+import { grammarsByVocabulary, receptionistGrammar, receptionistGrammars } from '../../src/engines/local/brain/grammar.js';
 import { DEMO_VOCABULARY } from '../../src/engines/local/brain/nlu/vocabulary.js';
 import type { Listening } from '../../src/engines/local/brain/receptionist.js';
 import { LocalEngine } from '../../src/engines/local/local-engine.js';
@@ -75,7 +75,7 @@ describe('the local engine listens with the grammar for where the dialogue is', 
     const d = new Driver(
       new LocalEngine(
         { session: defaultSessionConfig('parley-local'), limits: LIMITS, logger: pino({ level: 'silent' }) },
-        { createVad: (s) => new EnergyVad(16000, s), stt, tts: null, vocabulary: DEMO_VOCABULARY, grammarFor: receptionistGrammars(DEMO_VOCABULARY) },
+        { createVad: (s) => new EnergyVad(16000, s), stt, tts: null, vocabulary: DEMO_VOCABULARY, grammarFor: grammarsByVocabulary() },
       ),
     );
     d.send({ type: 'session.update', session: { type: 'realtime', output_modalities: ['text'], tools: TOOLS, audio: { input: { turn_detection: null, transcription: { model: 'parley-local' } } } } });
@@ -94,6 +94,57 @@ describe('the local engine listens with the grammar for where the dialogue is', 
     assert.equal(said?.type === 'message' ? (said.content?.[0] as { text?: string } | undefined)?.text : undefined, "What's the phone number on your account?");
     await pushToTalk();
     assert.deepEqual(grammars, ['receptionist_opening', 'receptionist_phone']);
+    d.engine.close();
+  });
+
+  it("an agent's own business: the brain and the grammar use its vocabulary, the idle re-prompt its words", async () => {
+    const { stt } = recorder('book a massage');
+    const jsgf: string[] = [];
+    const grammarsFor = grammarsByVocabulary();
+    const spa = { ...DEMO_VOCABULARY, business: 'Harbor Spa', services: ['massage', 'facial'], staff: ['Jo'] };
+    const d = new Driver(
+      new LocalEngine(
+        { session: defaultSessionConfig('parley-local'), limits: LIMITS, logger: pino({ level: 'silent' }), agent: { vocabulary: spa, idlePrompt: 'Hello? Is anyone on the line?' } },
+        {
+          createVad: (s) => new EnergyVad(16000, s),
+          stt,
+          tts: null,
+          vocabulary: DEMO_VOCABULARY,
+          grammarFor: (listening, vocab) => {
+            const g = grammarsFor(listening, vocab);
+            jsgf.push(g.jsgf);
+            return g;
+          },
+        },
+      ),
+    );
+    d.send({ type: 'session.update', session: { type: 'realtime', output_modalities: ['text'], tools: TOOLS, audio: { input: { turn_detection: null, transcription: { model: 'parley-local' } } } } });
+    d.send({ type: 'input_audio_buffer.append', audio: Buffer.alloc(24_000).toString('base64') });
+    d.send({ type: 'input_audio_buffer.commit' });
+    await d.next('conversation.item.input_audio_transcription.completed');
+    assert.match(jsgf[0] ?? '', /massage/);
+    assert.doesNotMatch(jsgf[0] ?? '', /consultation/);
+    const from = d.events.length;
+    d.send({ type: 'response.create' });
+    const done = await d.next('response.done', from);
+    const text = (done.response.output?.[0] as { content?: { text?: string }[] } | undefined)?.content?.[0]?.text ?? '';
+    // The service was understood (with the demo clinic's words the brain would ask which service).
+    assert.equal(text, 'What day works for you?');
+    d.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'tomorrow at 10 am' }] } });
+    const fromCall = d.events.length;
+    d.send({ type: 'response.create' });
+    const call = (await d.next('response.done', fromCall)).response.output?.find((i) => i.type === 'function_call');
+    assert.equal(call?.type === 'function_call' ? (JSON.parse(call.arguments) as { service?: string }).service : undefined, 'massage');
+    // Idle: the agent's own re-prompt, not the engine's default.
+    d.send({ type: 'session.update', session: { type: 'realtime', audio: { input: { turn_detection: { type: 'server_vad', idle_timeout_ms: 200 } } } } });
+    d.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'thanks' }] } });
+    const from2 = d.events.length;
+    d.send({ type: 'response.create' });
+    await d.next('response.done', from2);
+    const from3 = d.events.length;
+    await d.next('input_audio_buffer.timeout_triggered', from3);
+    const reprompt = await d.next('response.done', from3);
+    assert.equal((reprompt.response.output?.[0] as { content?: { text?: string }[] } | undefined)?.content?.[0]?.text, 'Hello? Is anyone on the line?');
     d.engine.close();
   });
 });

@@ -7,7 +7,7 @@ import { BUILTIN_TOOLS, type BuiltinToolName } from '../../src/tools/builtin/sch
 import type { ToolContext, ToolInvocation } from '../../src/tools/types.js';
 import { FakeBusinessStore } from './fake-store.js';
 
-const inv = (callId: string): ToolInvocation => ({ callId, signal: new AbortController().signal });
+const inv = (callId: string): ToolInvocation => ({ callId, idempotencyKey: `sess_test:${callId}`, signal: new AbortController().signal });
 const out = (o: { output: unknown }) => o.output as Record<string, unknown>;
 
 describe('built-in tool handlers', () => {
@@ -40,10 +40,10 @@ describe('built-in tool handlers', () => {
     assert.equal(closed.error?.code, 'closed');
   });
 
-  it('book_appointment returns the appointment and passes the call id as idempotency key', async () => {
+  it('book_appointment returns the appointment and keys its effect by the idempotency key of the invocation', async () => {
     const r = await h.book_appointment({ service: 'consultation', date: '2026-11-24', time: '10:00' }, ctx, inv('call_book_1'));
     assert.deepEqual(out(r), { appointment: { id: 'a1', service: 'consultation', staff: 'Doctor Patel', date: '2026-11-24', time: '10:00', duration_min: 30 } });
-    assert.equal(store.calls('book')[0]?.key, 'call_book_1');
+    assert.equal(store.calls('book')[0]?.key, 'sess_test:call_book_1');
     // The same call id again is the store's business: one appointment, the same answer.
     const again = await h.book_appointment({ service: 'consultation', date: '2026-11-24', time: '10:00' }, ctx, inv('call_book_1'));
     assert.deepEqual(out(again), out(r));
@@ -72,7 +72,7 @@ describe('built-in tool handlers', () => {
     const r = await h.cancel_appointment({ appointment_id: a.id }, ctx, inv('call_cancel'));
     assert.equal(out(r).status, 'cancelled');
     assert.equal((out(r).appointment as { id: string }).id, a.id);
-    assert.deepEqual(store.calls('cancel')[0], { method: 'cancel', args: { appointmentId: a.id }, key: 'call_cancel' });
+    assert.deepEqual(store.calls('cancel')[0], { method: 'cancel', args: { appointmentId: a.id }, key: 'sess_test:call_cancel' });
 
     await store.book({ service: 'consultation', date: '2026-11-25', time: '11:00', customerId: 'c1' });
     ctx.customerId = 'c1';
@@ -91,11 +91,11 @@ describe('built-in tool handlers', () => {
     assert.deepEqual(store.calls('cancel')[0]?.args, { customerId: 'c2' });
   });
 
-  it('reschedule_appointment moves it, with the call id as idempotency key; a BusinessError maps', async () => {
+  it('reschedule_appointment moves it, keyed by the idempotency key of the invocation; a BusinessError maps', async () => {
     const a = await store.book({ service: 'consultation', date: '2026-11-24', time: '10:00' });
     const r = await h.reschedule_appointment({ appointment_id: a.id, new_date: '2026-11-26', new_time: '11:30' }, ctx, inv('call_move'));
     assert.deepEqual(out(r), { status: 'rescheduled', appointment: { id: a.id, service: 'consultation', staff: 'Doctor Patel', date: '2026-11-26', time: '11:30', duration_min: 30 } });
-    assert.equal(store.calls('reschedule')[0]?.key, 'call_move');
+    assert.equal(store.calls('reschedule')[0]?.key, 'sess_test:call_move');
     const missing = await h.reschedule_appointment({ appointment_id: 'nope', new_date: '2026-11-26', new_time: '09:00' }, ctx, inv('c2'));
     assert.deepEqual(missing.error, { code: 'not_found', message: "I couldn't find that appointment" });
   });

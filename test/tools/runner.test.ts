@@ -45,6 +45,17 @@ describe('ToolRunner', () => {
     assert.ok(r.latencyMs >= 0);
   });
 
+  it('keys side effects by session and call id: the same call id in another session is another booking', async () => {
+    const args = { service: 'consultation', date: '2026-11-24', time: '10:00' };
+    await runner().run(call('book_appointment', args, 'call_same'), ctx);
+    await runner().run(call('book_appointment', { ...args, time: '10:30' }, 'call_same'), { sessionId: 'sess_2' });
+    assert.deepEqual(
+      store.calls('book').map((c) => c.key),
+      ['sess_1:call_same', 'sess_2:call_same'],
+    );
+    assert.equal(store.appts.size, 2);
+  });
+
   it('an unknown tool lists the available ones', async () => {
     const r = await runner().run(call('launch_rocket', {}), ctx);
     assert.equal(r.error?.code, 'unknown_tool');

@@ -79,7 +79,7 @@ describe('webhook tools', () => {
     const h = seen[0]?.headers;
     assert.equal(h?.authorization, `Bearer ${SECRET}`);
     assert.equal(h?.['x-tenant'], 'tenant-42');
-    assert.equal(h?.['idempotency-key'], 'call_abc');
+    assert.equal(h?.['idempotency-key'], 'sess_1:call_abc');
     assert.equal(h?.['x-parley-session'], 'sess_1');
     assert.equal(h?.['content-type'], 'application/json');
   });
@@ -112,7 +112,7 @@ describe('webhook tools', () => {
     assert.equal(seen.length, 2);
     assert.deepEqual(
       seen.map((x) => x.headers['idempotency-key']),
-      ['call_abc', 'call_abc'],
+      ['sess_1:call_abc', 'sess_1:call_abc'],
     );
   });
 

@@ -6,7 +6,7 @@ import { createNetworkProviders, type NetworkProvidersConfig } from './network/i
 import type { SpeechRecognizer, SpeechSynthesizer } from './providers.js';
 import { PocketsphinxRecognizer } from './stt/index.js';
 import { EspeakSynthesizer } from './tts/index.js';
-import { receptionistGrammars } from './brain/grammar.js';
+import { grammarsByVocabulary } from './brain/grammar.js';
 import { EnergyVad } from './vad/index.js';
 
 export interface LocalEngineOptions {
@@ -38,8 +38,8 @@ export async function createLocalEngine(opts: LocalEngineOptions): Promise<Engin
     );
   }
   const vocabulary = opts.vocabulary ?? DEMO_VOCABULARY;
-  const grammarFor = receptionistGrammars(vocabulary);
-  const grammar = grammarFor({ awaiting: null, inTask: false, justBooked: false });
+  const grammarFor = grammarsByVocabulary();
+  const grammar = grammarFor({ awaiting: null, inTask: false, justBooked: false }, vocabulary);
   const networkStt = network.stt;
   const createRecognizer =
     opts.createRecognizer ?? (networkStt ? () => Promise.resolve(networkStt) : () => PocketsphinxRecognizer.create({ logger: opts.logger, defaultGrammar: grammar }));

@@ -13,20 +13,22 @@ import type { RecognitionStream, SpeechRecognizer, SpeechSynthesizer, VadSetting
 import type { Grammar } from './stt/grammar.js';
 import { vadSettingsOf, type TurnDetection } from './turn-detection.js';
 
-/** What a brain gets from the engine: the synthesizer, late transcripts, and the idle re-prompt flag. */
+/** What a brain gets from the engine: the synthesizer, late transcripts, and the idle re-prompt. */
 export interface LocalModelHooks {
   tts: SpeechSynthesizer | null;
   transcriptOf: (itemId: string) => Promise<string | null>;
-  takeIdlePrompt: () => boolean;
+  /** Once, right after an idle timeout: the agent's words for the re-prompt; else null. */
+  takeIdlePrompt: () => string | null;
 }
 
 export interface LocalProviders {
   createVad: (settings: VadSettings) => VoiceActivityDetector;
   stt: SpeechRecognizer | null;
   tts: SpeechSynthesizer | null;
+  /** The business the rule-based brain speaks for (the session's agent may bring its own). */
   vocabulary: ReceptionistVocabulary;
   /** What the recognizer listens for at this point of the dialogue (the rule-based brain only; an LLM brain hears anything). */
-  grammarFor?: (listening: Listening) => Grammar;
+  grammarFor?: (listening: Listening, vocabulary: ReceptionistVocabulary) => Grammar;
   /** The brain; default: the rule-based receptionist (LocalModel). */
   createModel?: (hooks: LocalModelHooks) => Model;
 }
@@ -42,6 +44,9 @@ const STT_LEAD_MS = 150;
 
 /** How much audio the buffer keeps while nobody speaks, beyond the prefix padding. */
 const IDLE_KEEP_MS = 500;
+
+/** The re-prompt when the agent names none. */
+export const DEFAULT_IDLE_PROMPT = 'Are you still there? I can help with appointments and orders.';
 
 /**
  * The embedded engine: Realtime semantics (InProcessEngine) plus server VAD,
@@ -67,26 +72,30 @@ export class LocalEngine extends InProcessEngine {
   /** When the caller started hearing the last response (its first audio chunk went out). */
   private playbackStartedAt: number | null = null;
   private readonly brain: ReceptionistBrain | null;
+  private readonly vocabulary: ReceptionistVocabulary;
 
   constructor(
     ctx: EngineContext,
     private readonly providers: LocalProviders,
   ) {
     // The model needs engine state that only exists after super(): late-bound hooks.
-    const hooks = { transcriptOf: (_id: string): Promise<string | null> => Promise.resolve(null), takeIdlePrompt: (): boolean => false };
+    const hooks = { transcriptOf: (_id: string): Promise<string | null> => Promise.resolve(null), takeIdlePrompt: (): string | null => null };
     const modelHooks: LocalModelHooks = {
       tts: providers.tts,
       transcriptOf: (id) => hooks.transcriptOf(id),
       takeIdlePrompt: () => hooks.takeIdlePrompt(),
     };
-    const brain = providers.createModel ? null : new ReceptionistBrain(providers.vocabulary);
+    const vocabulary = ctx.agent?.vocabulary ?? providers.vocabulary;
+    const brain = providers.createModel ? null : new ReceptionistBrain(vocabulary);
     super('local', ctx, brain ? new LocalModel({ brain, ...modelHooks }) : providers.createModel!(modelHooks));
     this.brain = brain;
+    this.vocabulary = vocabulary;
+    const idleWords = ctx.agent?.idlePrompt ?? DEFAULT_IDLE_PROMPT;
     hooks.transcriptOf = (id) => this.transcripts.get(id) ?? Promise.resolve(null);
     hooks.takeIdlePrompt = () => {
-      const prompt = this.idlePrompt;
+      const due = this.idlePrompt;
       this.idlePrompt = false;
-      return prompt;
+      return due ? idleWords : null;
     };
     this.converter = new FormatConverter(this.inputFormat, this.sttRate);
     this.applyTurnDetection();
@@ -198,7 +207,7 @@ export class LocalEngine extends InProcessEngine {
 
   /** The grammar for what the caller may say now, chosen when their speech starts. */
   private grammar(): { grammar?: Grammar } {
-    return this.brain && this.providers.grammarFor ? { grammar: this.providers.grammarFor(this.brain.listening()) } : {};
+    return this.brain && this.providers.grammarFor ? { grammar: this.providers.grammarFor(this.brain.listening(), this.vocabulary) } : {};
   }
 
   private get transcribing(): boolean {

@@ -15,13 +15,11 @@ export interface LocalModelDeps {
   tts: SpeechSynthesizer | null;
   /** Resolves the transcript of a user audio item still being recognized. */
   transcriptOf: (itemId: string) => Promise<string | null>;
-  /** True once, right after an idle timeout asked for a re-prompt. */
-  takeIdlePrompt: () => boolean;
+  /** Once, right after an idle timeout: the words of the re-prompt; else null. */
+  takeIdlePrompt: () => string | null;
   /** How far speech may run ahead of real time (default 1000 ms). */
   leadMs?: number;
 }
-
-const IDLE_PROMPT = 'Are you still there? I can help with appointments and orders.';
 
 /**
  * The embedded engine's model: the rule-based brain decides, espeak-ng (or
@@ -42,10 +40,11 @@ export class LocalModel implements Model {
     this.recallCaller(req.context);
     // A response asked to say given words (a filler while a tool runs, a goodbye at a limit) says exactly them.
     const verbatim = verbatimWords(req.metadata);
+    const idlePrompt = verbatim ? null : this.deps.takeIdlePrompt();
     const reply: BrainReply = verbatim
       ? { say: verbatim, calls: [] }
-      : this.deps.takeIdlePrompt()
-        ? { say: IDLE_PROMPT, calls: [] }
+      : idlePrompt
+        ? { say: idlePrompt, calls: [] }
         : this.deps.brain.respond(await latestTurn(req.context, this.deps.transcriptOf), tools);
     if (reply.say && !signal.aborted) await this.speak(reply.say, req, out.message(), signal);
     for (const call of reply.calls) {

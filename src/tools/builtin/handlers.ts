@@ -64,7 +64,7 @@ export function createBuiltinHandlers(businessStore: BusinessStore | null): Buil
         // A phone number given now names the customer; otherwise the caller identified earlier.
         const customer = a.phone ? await s.customer({ phone: a.phone }) : ctx.customerId ? await s.customer({ id: ctx.customerId }) : null;
         if (customer && !ctx.customerId) ctx.customerId = customer.id;
-        const appt = await s.book({ service: a.service, date: a.date, time: a.time, ...(a.staff ? { staff: a.staff } : {}), ...(customer ? { customerId: customer.id } : {}) }, call.callId);
+        const appt = await s.book({ service: a.service, date: a.date, time: a.time, ...(a.staff ? { staff: a.staff } : {}), ...(customer ? { customerId: customer.id } : {}) }, call.idempotencyKey);
         const who = customer ? { customer: { id: customer.id, name: customer.name } } : a.customer_name ? { customer_name: a.customer_name } : {};
         return { output: { appointment: appointmentOutput(appt), ...who } };
       }),
@@ -73,7 +73,7 @@ export function createBuiltinHandlers(businessStore: BusinessStore | null): Buil
       guarded(async () => {
         const ref = appointmentRef(a, ctx);
         if (!ref) return failure('invalid_request', WHICH_APPOINTMENT);
-        const appt = await store().cancel(ref, call.callId);
+        const appt = await store().cancel(ref, call.idempotencyKey);
         return { output: { status: 'cancelled', appointment: { ...appointmentOutput(appt), status: appt.status } } };
       }),
 
@@ -81,7 +81,7 @@ export function createBuiltinHandlers(businessStore: BusinessStore | null): Buil
       guarded(async () => {
         const ref = appointmentRef(a, ctx);
         if (!ref) return failure('invalid_request', WHICH_APPOINTMENT);
-        const appt = await store().reschedule(ref, { date: a.new_date, time: a.new_time }, call.callId);
+        const appt = await store().reschedule(ref, { date: a.new_date, time: a.new_time }, call.idempotencyKey);
         return { output: { status: 'rescheduled', appointment: appointmentOutput(appt) } };
       }),
 

@@ -105,3 +105,17 @@ export function receptionistGrammars(vocab: ReceptionistVocabulary): (listening:
     return g;
   };
 }
+
+/**
+ * The receptionist grammars of every business vocabulary in use (one per agent, in practice),
+ * each built once. Keyed by content: agents' vocabularies are fresh objects per session.
+ */
+export function grammarsByVocabulary(): (listening: Listening, vocab: ReceptionistVocabulary) => Grammar {
+  const byVocabulary = new Map<string, (listening: Listening) => Grammar>();
+  return (listening, vocab) => {
+    const key = JSON.stringify(vocab);
+    let grammars = byVocabulary.get(key);
+    if (!grammars) byVocabulary.set(key, (grammars = receptionistGrammars(vocab)));
+    return grammars(listening);
+  };
+}

@@ -18,7 +18,7 @@ export interface ChatCompletionsModelDeps {
   /** Transcript of a user audio item still being recognized (the local engine passes its own). */
   transcriptOf?: (itemId: string) => Promise<string | null>;
   /** True once, right after an idle timeout asked for a re-prompt (the local engine passes its own). */
-  takeIdlePrompt?: () => boolean;
+  takeIdlePrompt?: () => string | null;
   /** How far speech may run ahead of real time (default 1000 ms), so barge-in cancels real work. */
   leadMs?: number;
   /** Extra fields for every request body (`temperature`, `max_completion_tokens`, `reasoning_effort`, …). */
@@ -26,7 +26,9 @@ export interface ChatCompletionsModelDeps {
   logger?: NetworkLogger;
 }
 
-export const IDLE_NUDGE = 'The caller has been silent for a while. In one short sentence, ask whether they are still there and what you can help with.';
+/** The model words the re-prompt itself, in the conversation's language, after the agent's example. */
+export const idleNudge = (prompt: string): string =>
+  `The caller has been silent for a while. In one short sentence, ask whether they are still there and what you can help with, as in: "${prompt}"`;
 
 interface ToolCallDelta {
   index?: number;
@@ -72,7 +74,8 @@ export class ChatCompletionsModel implements Model {
   /** The request body for one response (exported for tests and debugging). */
   async requestBody(req: ModelRequest): Promise<Record<string, unknown>> {
     const messages: ChatMessage[] = await toChatMessages(req.instructions, req.context, this.deps.transcriptOf ? { transcriptOf: this.deps.transcriptOf } : {});
-    if (this.deps.takeIdlePrompt?.()) messages.push({ role: 'system', content: IDLE_NUDGE });
+    const idlePrompt = this.deps.takeIdlePrompt?.();
+    if (idlePrompt) messages.push({ role: 'system', content: idleNudge(idlePrompt) });
     const tools = toChatTools(req.tools);
     const choice = tools.length > 0 ? toChatToolChoice(req.toolChoice) : undefined;
     return {

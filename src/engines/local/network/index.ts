@@ -6,7 +6,7 @@ import type { NetworkLogger } from './http.js';
 import { OpenAISpeechSynthesizer } from './speech.js';
 import { OpenAITranscriptionRecognizer } from './transcription.js';
 
-export { ChatCompletionsModel, IDLE_NUDGE, type ChatCompletionsModelDeps } from './chat-completions.js';
+export { ChatCompletionsModel, idleNudge, type ChatCompletionsModelDeps } from './chat-completions.js';
 export { toChatMessages, toChatToolChoice, toChatTools, toRealtimeUsage, type ChatMessage, type ChatTool, type ChatToolCall, type ChatToolChoice, type ChatUsage } from './chat-messages.js';
 export {
   DEFAULT_LLM_MODEL,
