@@ -4,6 +4,9 @@ import { serverEvent } from '../conversation/events.js';
 import { sayResponse, verbatimWords } from '../conversation/say.js';
 import type { Engine, EngineCloseListener, ServerEventListener } from '../engines/engine.js';
 import type { ClientEvent, FunctionTool, Item, ServerEvent } from '../protocol/schemas/index.js';
+import { newId } from '../protocol/ids.js';
+import type { ContextSummarizer } from './context-summary.js';
+import { ContextWindow, windowItemText } from './context-window.js';
 import { ResponseQueue } from './response-queue.js';
 import type { SessionRecorder } from './session-recorder.js';
 import { TurnLatencyTracker } from './turn-latency.js';
@@ -53,6 +56,8 @@ export interface AgentRuntimeInit {
   logger: Logger;
   /** How long after a goodbye the session ends (the caller hears it out). */
   hangupDelayMs?: number;
+  /** Keeps the engine's context within `maxTokens` by summarising old turns; absent = never. */
+  context?: { maxTokens: number; summarizer: ContextSummarizer };
   /** Last step of `close`, after every record is flushed (writes the session's end). */
   onClosed?: (reason: string) => Promise<void>;
 }
@@ -78,6 +83,8 @@ export class AgentRuntime implements Engine {
   private readonly serverCalls = new Map<string, Promise<void>>();
   /** Items the runtime itself asked to retrieve (their `retrieved` event is not the client's). */
   private readonly ownRetrievals = new Set<string>();
+  private readonly window = new ContextWindow();
+  private compacting = false;
   private idlePrompts = 0;
   private ending = false;
   private closed = false;
@@ -145,6 +152,7 @@ export class AgentRuntime implements Engine {
 
   private fromEngine(e: ServerEvent): void {
     this.queue.observe(e);
+    this.window.observe(e);
     this.latency.observe(e);
     this.init.recorder?.observe(e);
     switch (e.type) {
@@ -175,7 +183,11 @@ export class AgentRuntime implements Engine {
     if (rec && this.init.limits.budgetUsd > 0 && rec.cost >= this.init.limits.budgetUsd) this.endPolitely(GOODBYE_AT_LIMIT, 'budget');
     if (e.response.status !== 'completed') return;
     const calls = (e.response.output ?? []).filter((i): i is Extract<Item, { type: 'function_call' }> => i.type === 'function_call' && this.init.tools.handles(i.name));
-    if (calls.length === 0) return;
+    if (calls.length === 0) {
+      const max = this.init.context?.maxTokens ?? 0;
+      if (max > 0 && (e.response.usage?.input_tokens ?? 0) > max) void this.compact(max);
+      return;
+    }
     const outcomes = calls.map((c) => this.runTool({ callId: c.call_id, name: c.name, arguments: c.arguments }));
     void Promise.all(outcomes).then((results) => {
       if (this.closed) return;
@@ -201,6 +213,33 @@ export class AgentRuntime implements Engine {
       .catch((err: unknown) => this.init.logger.error({ err, call_id: call.callId }, 'tool dispatch failed'));
     this.serverCalls.set(call.callId, p);
     return p.then(() => outcome);
+  }
+
+  /**
+   * Summarises the oldest turns into one system item and deletes them from the engine's
+   * context, so the context (and the cost of each response) stops growing with the call. The
+   * newest turns, about half the budget, stay verbatim.
+   */
+  private async compact(maxTokens: number): Promise<void> {
+    const ctx = this.init.context;
+    const plan = ctx && !this.compacting ? this.window.plan(Math.floor(maxTokens / 2)) : null;
+    if (!ctx || !plan) return;
+    this.compacting = true;
+    try {
+      const summary = await ctx.summarizer.summarize(plan.previousSummary ? windowItemText(plan.previousSummary) : null, plan.removed);
+      if (this.closed) return;
+      const id = newId('item');
+      this.window.markSummary(id);
+      this.init.engine.send({ type: 'conversation.item.create', previous_item_id: plan.after, item: { id, type: 'message', role: 'system', content: [{ type: 'input_text', text: summary }] } } as ClientEvent);
+      const gone = [...(plan.previousSummary ? [plan.previousSummary] : []), ...plan.removed];
+      // Only what is still there: the client may have deleted items itself meanwhile.
+      for (const w of gone) if (this.window.has(w.id)) this.init.engine.send({ type: 'conversation.item.delete', item_id: w.id } as ClientEvent);
+      this.init.logger.info({ session_id: this.init.sessionId, removed_items: plan.removed.length, summary_chars: summary.length }, 'older turns summarised');
+    } catch (err) {
+      this.init.logger.warn({ err }, 'could not summarise older turns; the context keeps them');
+    } finally {
+      this.compacting = false;
+    }
   }
 
   /** Says goodbye out of band, then ends the session. */

@@ -10,6 +10,7 @@ import { ToolRunner } from '../tools/runner.js';
 import type { ToolContext } from '../tools/types.js';
 import { AgentRuntime, type ToolExecutor } from './agent-runtime.js';
 import { callerContext } from './caller-memory.js';
+import { ExtractiveSummarizer } from './context-summary.js';
 import { RealtimeSession } from './realtime-session.js';
 import { SessionRecorder } from './session-recorder.js';
 
@@ -90,6 +91,7 @@ export async function openAgentSession(svc: SessionServices, req: OpenSessionReq
     greet: agent.greeting !== undefined,
     limits: { maxDurationMs: agent.limits.maxDurationS * 1000, budgetUsd: agent.limits.budgetUsd, idleEndAfterPrompts: agent.limits.idleEndAfterPrompts },
     filler: 'One moment, let me check that.',
+    context: { maxTokens: agent.memory.maxContextTokens, summarizer: new ExtractiveSummarizer(agent.memory.maxContextTokens) },
     logger: log,
     onClosed: (reason) => svc.store.records.endSession(sessionId, { endedAt: new Date().toISOString(), reason, summary: recorder.summary() }),
   });

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { itemText } from '../conversation/item-text.js';
 import type { Item, ServerEvent } from '../protocol/schemas/index.js';
 import type { RecordStore, ToolCallRecord, TranscriptRecord } from '../store/types.js';
 import { usageCost, type PriceTable } from './cost.js';
@@ -6,15 +7,6 @@ import type { TurnLatency } from './turn-latency.js';
 
 /** Record time, taken only for events that are recorded (every audio delta passes `observe`). */
 const now = (): string => new Date().toISOString();
-
-/** The words of a message item: typed text, or the transcript of its audio. */
-export function itemText(item: Item): string {
-  if (item.type !== 'message') return '';
-  return item.content
-    .map((p) => ('text' in p && typeof p.text === 'string' ? p.text : 'transcript' in p && typeof p.transcript === 'string' ? p.transcript : ''))
-    .join(' ')
-    .trim();
-}
 
 export interface RecorderInit {
   sessionId: string;
