@@ -133,7 +133,8 @@ describe('agent runtime: server-side tools over /v1/realtime', () => {
     assert.deepEqual(JSON.parse(output.item.output), { status: 'ok', balance: 42 });
     await ws.next('response.done', (e) => e.response.output.some((i: { content?: { text?: string; transcript?: string }[] }) => /slow_lookup tool returned/.test(i.content?.[0]?.text ?? i.content?.[0]?.transcript ?? '')), 6000);
     assert.equal(ws.events.filter((e) => e.type === 'conversation.item.added' && e.item.type === 'function_call_output').length, 1);
-    assert.equal(hook.hits.get(call.call_id), 1, 'the webhook ran once, keyed by the call id');
+    const sessionId = ws.events.find((e) => e.type === 'session.created')!.session.id as string;
+    assert.equal(hook.hits.get(`${sessionId}:${call.call_id}`), 1, 'the webhook ran once, keyed by the session and call id');
     await ws.close();
   });
 
@@ -152,7 +153,7 @@ describe('agent runtime: server-side tools over /v1/realtime', () => {
     assert.equal(detail?.toolCalls.length, 1);
     assert.equal(detail?.toolCalls[0]?.callId, call.call_id);
     assert.deepEqual(detail?.toolCalls[0]?.output, { status: 'ok', balance: 42 });
-    assert.equal(hook.hits.get(call.call_id), 1);
+    assert.equal(hook.hits.get(`${sessionId}:${call.call_id}`), 1);
     assert.match(detail?.endReason ?? '', /client closed/);
   });
 
