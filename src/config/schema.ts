@@ -12,6 +12,8 @@ export const ConfigSchema = z.strictObject({
       port: int(0, 65535).default(3000),
       host: z.string().min(1).default('0.0.0.0'),
       shutdownTimeoutMs: int(0, 600_000).default(10_000),
+      /** How long after a dropped connection its session may be resumed with `?session_id=`. */
+      resumeWindowMs: int(0, 86_400_000).default(600_000),
       trustProxy: bool.default(false),
       apiKey: z.string().min(16, 'use at least 16 characters').optional(),
       tlsCertFile: z.string().min(1).optional(),
@@ -96,6 +98,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { env: 'PORT', path: 'server.port', description: 'TCP port the HTTP/WebSocket server listens on.' },
   { env: 'HOST', path: 'server.host', description: 'Address to listen on (`127.0.0.1` for local only).' },
   { env: 'PARLEY_SHUTDOWN_TIMEOUT_MS', path: 'server.shutdownTimeoutMs', description: 'On SIGTERM/SIGINT, how long live sessions get to close before the process exits anyway.' },
+  { env: 'PARLEY_RESUME_WINDOW_MS', path: 'server.resumeWindowMs', description: 'How long after a dropped connection a client may resume its session (`/v1/realtime?session_id=…`); the conversation is re-seeded from the record.' },
   { env: 'PARLEY_TRUST_PROXY', path: 'server.trustProxy', description: 'Trust `X-Forwarded-*` headers (behind a reverse proxy / load balancer).' },
   { env: 'PARLEY_API_KEY', path: 'server.apiKey', description: 'Admin key for the REST API (`Authorization: Bearer …`); without it the API answers only requests from this machine.' },
   { env: 'PARLEY_TLS_CERT', path: 'server.tlsCertFile', description: 'PEM certificate file: with PARLEY_TLS_KEY, Parley serves https:// and wss:// itself (otherwise terminate TLS in a proxy).' },

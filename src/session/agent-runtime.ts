@@ -51,6 +51,8 @@ export interface AgentRuntimeInit {
   callerContext: CallerContext | null;
   /** The agent speaks first. */
   greet: boolean;
+  /** A resumed session's conversation so far (from its record), put back before anything else happens. */
+  seed?: readonly Item[];
   limits: AgentRuntimeLimits;
   filler: string;
   logger: Logger;
@@ -61,6 +63,9 @@ export interface AgentRuntimeInit {
   /** Last step of `close`, after every record is flushed (writes the session's end). */
   onClosed?: (reason: string) => Promise<void>;
 }
+
+/** Reasons the agent ends a session for: the call is over, so a reconnect may not resume it. */
+export const AGENT_END_REASONS: ReadonlySet<string> = new Set(['end_call', 'max_duration', 'budget', 'idle_timeout']);
 
 const GOODBYE_AT_LIMIT = "I'm sorry, we've reached the limit for this call. Thank you for calling, goodbye!";
 const GOODBYE_IDLE = "It seems you've stepped away. I'll end the call now. Goodbye!";
@@ -105,6 +110,7 @@ export class AgentRuntime implements Engine {
       // Before any caller audio: the engine answers knowing who is calling.
       this.init.engine.send({ type: 'conversation.item.create', item: { type: 'message', role: 'system', content: [{ type: 'input_text', text: callerContextText(ctx) }] } } as ClientEvent);
     }
+    for (const item of this.init.seed ?? []) this.init.engine.send({ type: 'conversation.item.create', item } as ClientEvent);
     if (this.init.greet) this.queue.request();
     if (this.init.limits.maxDurationMs > 0) this.after(this.init.limits.maxDurationMs, () => this.endPolitely(GOODBYE_AT_LIMIT, 'max_duration'));
   }

@@ -4,13 +4,14 @@ import type { Config } from '../config/schema.js';
 import type { EngineRegistry } from '../engines/engine.js';
 import { applySessionUpdate, defaultSessionConfig } from '../engines/inprocess/session-config.js';
 import type { FunctionTool } from '../protocol/schemas/index.js';
-import type { Store, Transport } from '../store/types.js';
+import type { SessionDetail, Store, Transport } from '../store/types.js';
 import { ToolRegistry } from '../tools/registry.js';
 import { ToolRunner } from '../tools/runner.js';
 import type { ToolContext } from '../tools/types.js';
 import { AgentRuntime, type ToolExecutor } from './agent-runtime.js';
 import { callerContext } from './caller-memory.js';
 import { ExtractiveSummarizer } from './context-summary.js';
+import { conversationHistory } from './history.js';
 import { RealtimeSession } from './realtime-session.js';
 import { SessionRecorder } from './session-recorder.js';
 
@@ -28,12 +29,14 @@ export interface OpenSessionRequest {
   callerId: string | null;
   /** `?model=` from the client, if any. */
   model?: string;
+  /** Resume this session (a reconnect): same id and caller, the conversation re-seeded from its record. */
+  resume?: SessionDetail;
   logger: Logger;
 }
 
 export class SessionOpenError extends Error {
   constructor(
-    readonly code: 'engine_unavailable' | 'engine_failed',
+    readonly code: 'engine_unavailable' | 'engine_failed' | 'resume_refused',
     message: string,
   ) {
     super(message);
@@ -63,23 +66,33 @@ export async function openAgentSession(svc: SessionServices, req: OpenSessionReq
   const td = update.audio?.input?.turn_detection;
   if (td && td.type === 'server_vad' && (td.idle_timeout_ms === null || td.idle_timeout_ms === undefined)) td.idle_timeout_ms = agent.limits.idleTimeoutMs;
   const session0 = applySessionUpdate(defaultSessionConfig(model), update, { audioProduced: false });
+  if (req.resume) session0.id = req.resume.id;
   const sessionId = session0.id;
+  const callerId = req.resume ? req.resume.callerId : req.callerId;
   const log = req.logger.child({ session_id: sessionId, agent: agent.name });
 
-  const memory = await callerContext(svc.store, req.callerId, agent.memory).catch((err: unknown) => {
+  const memory = await callerContext(svc.store, callerId, agent.memory).catch((err: unknown) => {
     log.warn({ err }, 'caller memory unavailable; starting without it');
     return null;
   });
-  const hints = { idlePrompt: agent.limits.idlePrompt, vocabulary: agentVocabulary(agent) };
-  const engine = await factory.create({ session: session0, limits: svc.config.limits, logger: log, agent: hints }).catch((err: unknown) => {
-    throw new SessionOpenError('engine_failed', `Engine '${engineName}' could not start a session: ${(err as Error).message}`);
-  });
-
   const ctx: ToolContext = { sessionId, customerId: memory?.customer_id ?? null };
   const runner = new ToolRunner(tools, { timeoutMs: svc.config.tools.timeoutMs, fillerAfterMs: svc.config.tools.fillerAfterMs, onError: (call, err) => log.error({ err, tool: call.name, call_id: call.callId }, 'tool failed') });
   const executor: ToolExecutor = { handles: (name) => runner.handles(name), run: (call, hooks) => runner.run(call, ctx, hooks) };
   const recorder = new SessionRecorder({ sessionId, model, prices: svc.config.pricing, records: svc.store.records, logger: log });
-  await svc.store.records.startSession({ id: sessionId, agent: agent.name, callerId: req.callerId, transport: req.transport, engine: engineName, startedAt: new Date().toISOString() });
+  if (req.resume) recorder.resumeFrom(req.resume);
+  // What an engine re-seeds an upstream with after it reconnects: the record, once every write so far has landed.
+  const history = async () => {
+    await recorder.flush();
+    const detail = await svc.store.records.session(sessionId);
+    return detail ? conversationHistory(detail) : [];
+  };
+  const hints = { idlePrompt: agent.limits.idlePrompt, vocabulary: agentVocabulary(agent) };
+  const engine = await factory.create({ session: session0, limits: svc.config.limits, logger: log, agent: hints, history }).catch((err: unknown) => {
+    throw new SessionOpenError('engine_failed', `Engine '${engineName}' could not start a session: ${(err as Error).message}`);
+  });
+
+  if (req.resume) await svc.store.records.reopenSession(sessionId);
+  else await svc.store.records.startSession({ id: sessionId, agent: agent.name, callerId, transport: req.transport, engine: engineName, startedAt: new Date().toISOString() });
 
   const runtime = new AgentRuntime({
     engine,
@@ -88,8 +101,11 @@ export async function openAgentSession(svc: SessionServices, req: OpenSessionReq
     serverTools: tools.definitions().filter((d) => runner.handles(d.name)) as FunctionTool[],
     recorder,
     callerContext: memory,
-    greet: agent.greeting !== undefined,
-    limits: { maxDurationMs: agent.limits.maxDurationS * 1000, budgetUsd: agent.limits.budgetUsd, idleEndAfterPrompts: agent.limits.idleEndAfterPrompts },
+    // A resumed conversation carries on where it was; only a new one is greeted.
+    greet: agent.greeting !== undefined && !req.resume,
+    ...(req.resume ? { seed: conversationHistory(req.resume) } : {}),
+    // A resumed session's clock runs from its first start.
+    limits: { maxDurationMs: Math.max(1000, agent.limits.maxDurationS * 1000 - (req.resume ? Date.now() - Date.parse(req.resume.startedAt) : 0)), budgetUsd: agent.limits.budgetUsd, idleEndAfterPrompts: agent.limits.idleEndAfterPrompts },
     filler: 'One moment, let me check that.',
     context: { maxTokens: agent.memory.maxContextTokens, summarizer: new ExtractiveSummarizer(agent.memory.maxContextTokens) },
     logger: log,

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { itemText } from '../conversation/item-text.js';
 import type { Item, ServerEvent } from '../protocol/schemas/index.js';
-import type { RecordStore, ToolCallRecord, TranscriptRecord } from '../store/types.js';
+import type { RecordStore, SessionDetail, ToolCallRecord, TranscriptRecord } from '../store/types.js';
 import { usageCost, type PriceTable } from './cost.js';
 import type { TurnLatency } from './turn-latency.js';
 
@@ -29,6 +29,13 @@ export class SessionRecorder {
   private readonly actions: string[] = [];
 
   constructor(private readonly init: RecorderInit) {}
+
+  /** A resumed session: what its record already holds counts toward its summary and budget. */
+  resumeFrom(detail: Pick<SessionDetail, 'transcript' | 'toolCalls' | 'totals'>): void {
+    for (const t of detail.transcript) if (t.role === 'user' && !t.truncated) this.userWords.push(t.text);
+    for (const c of detail.toolCalls) if (!c.error) this.actions.push(c.name.replace(/_/g, ' '));
+    this.costUsd += detail.totals.costUsd;
+  }
 
   /** Estimated cost so far (for budget caps). */
   get cost(): number {

@@ -50,6 +50,11 @@ export class PostgresRecordStore implements RecordStore {
     ]);
   }
 
+  async reopenSession(id: string): Promise<boolean> {
+    const r = await this.db.query('UPDATE sessions SET ended_at = NULL, end_reason = NULL WHERE id = $1 RETURNING id', [id]);
+    return r.rows.length === 1;
+  }
+
   async transcript(t: TranscriptRecord): Promise<void> {
     // A later write of the same item (final text, or truncation after barge-in) replaces the text but keeps its place.
     await this.db.query(

@@ -222,6 +222,8 @@ export interface CallerMemory {
 export interface RecordStore {
   startSession(s: Omit<SessionRecord, 'endedAt' | 'endReason' | 'summary'>): Promise<void>;
   endSession(id: string, end: { endedAt: string; reason: string; summary?: string }): Promise<void>;
+  /** A reconnect resumed the session: it is live again (end cleared). False when there is no such session. */
+  reopenSession(id: string): Promise<boolean>;
   /** Upsert by (sessionId, itemId): a truncation rewrites the text. */
   transcript(t: TranscriptRecord): Promise<void>;
   toolCall(t: ToolCallRecord): Promise<void>;

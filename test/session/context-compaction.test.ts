@@ -68,12 +68,12 @@ describe('long sessions: older turns are summarised out of the engine context', 
     const ws = bounded.ws;
     const deleted = new Set(ws.events.filter((e) => e.type === 'conversation.item.deleted').map((e) => e.item_id as string));
     const firstUser = ws.events.find((e) => e.type === 'conversation.item.added' && e.item.role === 'user');
-    assert.ok(deleted.has(firstUser.item.id), 'the oldest turn left the context');
+    assert.ok(deleted.has(firstUser!.item.id), 'the oldest turn left the context');
     const summaries = ws.events.filter((e) => e.type === 'conversation.item.added' && e.item.role === 'system' && String(e.item.content[0]?.text).startsWith(SUMMARY_HEADER));
     assert.ok(summaries.length >= 2, `summarised more than once (${summaries.length})`);
     // Each new summary replaces the one before: only the newest is still in the context.
     for (const s of summaries.slice(0, -1)) assert.ok(deleted.has(s.item.id), 'an older summary was replaced');
-    const latest = summaries.at(-1).item;
+    const latest = summaries.at(-1)!.item;
     assert.ok(!deleted.has(latest.id));
     // What was done outlives what was said: the early booking is still in the summary.
     assert.match(latest.content[0].text, /Tool book_appointment\(.*\): booked a consultation (with [A-Za-z ]+ )?for \d{4}-\d\d-\d\d at 10:00/);

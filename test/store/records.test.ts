@@ -57,6 +57,12 @@ forEachBackend('records', (backend) => {
     assert.deepEqual((await r.sessions({ callerId: 'caller_list', agent: 'support' })).map((s) => s.id), ['list_4', 'list_2']);
     assert.deepEqual((await r.sessions({ callerId: 'caller_list', before: at(13), limit: 1 })).map((s) => s.id), ['list_2']);
     await assert.rejects(r.sessions({ before: 'yesterday' }), RangeError);
+    // A resume makes an ended session live again; its summary stays until the next end.
+    assert.equal(await r.reopenSession('list_1'), true);
+    const reopened = await r.session('list_1');
+    assert.deepEqual([reopened?.endedAt, reopened?.endReason, reopened?.summary], [null, null, 'asked about hours']);
+    assert.deepEqual((await r.sessions({ callerId: 'caller_list', live: true })).map((s) => s.id), ['list_4', 'list_3', 'list_1']);
+    assert.equal(await r.reopenSession('list_nope'), false);
   });
 
   test("memory: the caller's summaries, preferences and what was done, newest first", async () => {

@@ -30,6 +30,7 @@ export class LocalModel implements Model {
 
   private readonly leadMs: number;
   private recalled = false;
+  private caughtUp = false;
 
   constructor(private readonly deps: LocalModelDeps) {
     this.leadMs = deps.leadMs ?? 1000;
@@ -38,6 +39,7 @@ export class LocalModel implements Model {
   async respond(req: ModelRequest, out: ModelOutput, signal: AbortSignal): Promise<ModelResult> {
     const tools = new Set(req.tools.map((t) => t.name));
     this.recallCaller(req.context);
+    await this.catchUp(req.context, tools);
     // A response asked to say given words (a filler while a tool runs, a goodbye at a limit) says exactly them.
     const verbatim = verbatimWords(req.metadata);
     const idlePrompt = verbatim ? null : this.deps.takeIdlePrompt();
@@ -56,6 +58,22 @@ export class LocalModel implements Model {
       fc.end();
     }
     return {};
+  }
+
+  /**
+   * Before its first answer, the brain hears the turns already in the conversation (a resumed
+   * session re-seeded from its record), so the dialogue carries on where it was: the task in
+   * progress, the booking just made. What it would have said then is dropped.
+   */
+  private async catchUp(context: readonly Item[], tools: ReadonlySet<string>): Promise<void> {
+    if (this.caughtUp) return;
+    this.caughtUp = true;
+    const isTurn = (i: Item) => (i.type === 'message' && i.role === 'user') || i.type === 'function_call_output';
+    let last = context.length - 1;
+    while (last >= 0 && !isTurn(context[last]!)) last--;
+    for (let i = 0; i < last; i++) {
+      if (isTurn(context[i]!)) this.deps.brain.respond(await latestTurn(context.slice(0, i + 1), this.deps.transcriptOf), tools);
+    }
   }
 
   /** The caller context Parley injects as a system message, read once. */

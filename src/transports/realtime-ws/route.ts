@@ -10,8 +10,17 @@ import { closeReason, RealtimeSocket } from './connection.js';
 import type { AgentRegistry } from '../../agents/index.js';
 import { openAgentSession, SessionOpenError } from '../../session/open-session.js';
 import type { Store } from '../../store/types.js';
+import { checkResume, type ResumeRequest } from '../../session/resume.js';
 
 const CALLER_ID = /^[A-Za-z0-9+_.:@-]{1,128}$/;
+
+const resumeRequest = (deps: RealtimeRouteDeps, q: RealtimeQuery): ResumeRequest => ({
+  sessionId: q.session_id ?? '',
+  callerId: q.caller_id,
+  agent: q.agent,
+  windowMs: deps.config.server.resumeWindowMs,
+  maxDurationMs: (name) => (deps.agents?.get(name)?.limits.maxDurationS ?? 0) * 1000,
+});
 
 export interface RealtimeRouteDeps {
   config: Config;
@@ -30,6 +39,8 @@ interface RealtimeQuery {
   caller_id?: string;
   intent?: string;
   call_id?: string;
+  /** Resume this session (a reconnect): its conversation is re-seeded from the record. */
+  session_id?: string;
 }
 
 const subprotocols = (req: FastifyRequest): string[] =>
@@ -55,6 +66,13 @@ export function registerRealtimeRoute(app: FastifyInstance, deps: RealtimeRouteD
       if (q.intent === 'transcription') return refuse(reply, 400, 'unsupported', 'Transcription-only sessions (?intent=transcription) are not supported yet; open a realtime session with ?model=.');
       if (q.call_id !== undefined) return refuse(reply, 400, 'unsupported', 'Sideband connections (?call_id=) need the openai engine; they are not available on this server.');
       if (q.caller_id !== undefined && !CALLER_ID.test(q.caller_id)) return refuse(reply, 400, 'invalid_value', 'caller_id must be 1–128 characters: letters, digits and + _ . : @ -');
+      if (q.session_id !== undefined) {
+        if (!deps.agents || !deps.store) return refuse(reply, 400, 'unsupported', 'Resuming a session (?session_id=) needs agents and a store; this server runs a bare engine.');
+        const check = await checkResume(deps.store.records, resumeRequest(deps, q));
+        if (!check.ok) return refuse(reply, check.status, check.code, check.message);
+        if (!deps.agents.get(check.detail.agent)) return refuse(reply, 410, 'agent_not_found', `Session '${check.detail.id}' ran agent '${check.detail.agent}', which this server no longer has.`);
+        return;
+      }
       if (deps.agents) {
         const name = q.agent ?? deps.config.agents.default;
         if (!deps.agents.get(name)) return refuse(reply, 404, 'agent_not_found', `No agent named '${name}'. Agents: ${deps.agents.list().map((a) => a.name).join(', ')}.`);
@@ -70,14 +88,27 @@ export function registerRealtimeRoute(app: FastifyInstance, deps: RealtimeRouteD
       const log = deps.logger.child({ transport: 'realtime-ws', dialect });
       const conn = new RealtimeSocket(socket, { dialect, maxFrameBytes: deps.config.limits.maxFrameBytes, logger: log });
       if (deps.agents && deps.store) {
-        const agent = deps.agents.get(req.query.agent ?? deps.config.agents.default)!;
-        const services = { config: deps.config, engines: deps.engines, store: deps.store, logger: log };
-        openAgentSession(services, { agent, transport: 'websocket', callerId: req.query.caller_id ?? null, model: req.query.model, logger: log })
+        const { agents, store } = deps;
+        const services = { config: deps.config, engines: deps.engines, store, logger: log };
+        const open = async () => {
+          const resumeId = req.query.session_id;
+          if (resumeId === undefined) {
+            const agent = agents.get(req.query.agent ?? deps.config.agents.default)!;
+            return openAgentSession(services, { agent, transport: 'websocket', callerId: req.query.caller_id ?? null, model: req.query.model, logger: log });
+          }
+          // A connection that still holds the session gives it up first, records flushed, so the re-seed is complete.
+          await deps.sessions.get(resumeId)?.end({ reason: 'resumed on a new connection', code: 1000 });
+          const check = await checkResume(store.records, resumeRequest(deps, req.query));
+          if (!check.ok) throw new SessionOpenError('resume_refused', check.message);
+          log.info({ session_id: resumeId, items: check.detail.transcript.length + check.detail.toolCalls.length }, 'resuming session');
+          return openAgentSession(services, { agent: agents.get(check.detail.agent)!, transport: 'websocket', callerId: check.detail.callerId, model: req.query.model, logger: log, resume: check.detail });
+        };
+        open()
           .then((session) => {
             if (socket.readyState !== socket.OPEN) return void session.end({ reason: 'client left before the session started', code: 1000 });
             deps.sessions.add(session);
             conn.attach(session);
-            log.info({ session_id: session.id, agent: agent.name, engine: session.engineName }, 'session started');
+            log.info({ session_id: session.id, agent: session.agent, engine: session.engineName }, 'session started');
             session.start();
           })
           .catch((err: unknown) => {

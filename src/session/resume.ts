@@ -1,0 +1,39 @@
+import type { SessionDetail, RecordStore } from '../store/types.js';
+import { AGENT_END_REASONS } from './agent-runtime.js';
+
+export const SESSION_ID = /^sess_[A-Za-z0-9]{1,64}$/;
+
+export interface ResumeRequest {
+  sessionId: string;
+  /** `?caller_id=` of the reconnect: must be the session's own. */
+  callerId: string | undefined;
+  /** `?agent=` of the reconnect, if any: must be the session's own. */
+  agent: string | undefined;
+  windowMs: number;
+  /** The agent's longest session, in ms: a resume does not restart the clock. */
+  maxDurationMs: (agent: string) => number | undefined;
+  now?: number;
+}
+
+export type ResumeCheck = { ok: true; detail: SessionDetail } | { ok: false; status: number; code: string; message: string };
+
+const no = (status: number, code: string, message: string): ResumeCheck => ({ ok: false, status, code, message });
+
+/**
+ * May this reconnect resume that session? Only its own caller, with its own agent, within the
+ * resume window after a dropped connection, and not after the agent ended it (a goodbye, a
+ * limit): a resume continues a call, it does not reopen a finished one or reset its caps.
+ */
+export async function checkResume(records: RecordStore, req: ResumeRequest): Promise<ResumeCheck> {
+  if (!SESSION_ID.test(req.sessionId)) return no(400, 'invalid_value', 'session_id must be a Parley session id (sess_…), as in session.created.');
+  const detail = await records.session(req.sessionId);
+  if (!detail) return no(404, 'session_not_found', `No session '${req.sessionId}'. Open a new session without session_id.`);
+  if ((req.callerId ?? null) !== detail.callerId) return no(403, 'caller_mismatch', 'This session belongs to another caller; reconnect with the caller_id it started with.');
+  if (req.agent !== undefined && req.agent !== detail.agent) return no(400, 'agent_mismatch', `Session '${detail.id}' runs agent '${detail.agent}', not '${req.agent}'; omit ?agent= when resuming.`);
+  if (detail.endReason && AGENT_END_REASONS.has(detail.endReason)) return no(410, 'session_ended', `Session '${detail.id}' was ended by the agent (${detail.endReason}); open a new session.`);
+  const now = req.now ?? Date.now();
+  if (detail.endedAt && now - Date.parse(detail.endedAt) > req.windowMs) return no(410, 'session_expired', `Session '${detail.id}' ended more than ${Math.round(req.windowMs / 1000)} s ago and can no longer be resumed; open a new session.`);
+  const max = req.maxDurationMs(detail.agent);
+  if (max !== undefined && max > 0 && now - Date.parse(detail.startedAt) >= max) return no(410, 'session_expired', `Session '${detail.id}' has reached its agent's maximum duration; open a new session.`);
+  return { ok: true, detail };
+}
