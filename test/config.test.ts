@@ -25,6 +25,15 @@ describe('configuration', () => {
     assert.equal(c.limits.maxConversationItems, 1000);
   });
 
+  it('the default engine: local; openai when OPENAI_API_KEY is set, unless an engine is chosen explicitly', () => {
+    assert.equal(loadConfig({}, dir()).engine.default, 'local');
+    assert.equal(loadConfig({ OPENAI_API_KEY: 'sk-test' }, dir()).engine.default, 'openai');
+    assert.equal(loadConfig({ OPENAI_API_KEY: 'sk-test', PARLEY_ENGINE: 'local' }, dir()).engine.default, 'local');
+    const d = dir();
+    writeFileSync(join(d, 'parley.config.json'), JSON.stringify({ engine: { default: 'echo' } }));
+    assert.equal(loadConfig({ OPENAI_API_KEY: 'sk-test' }, d).engine.default, 'echo');
+  });
+
   it('environment overrides the config file, which overrides defaults', () => {
     const d = dir();
     writeFileSync(join(d, 'parley.config.json'), JSON.stringify({ server: { port: 4000, host: '127.0.0.1' }, log: { level: 'debug' } }));

@@ -1,6 +1,7 @@
 import { config as loadDotenv } from 'dotenv';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { defaultEngines } from '../engines/index.js';
+import { OpenAIEngineError, openaiEngineConfigFromEnv } from '../engines/openai/index.js';
 import { NetworkConfigError, networkProvidersFromEnv } from '../engines/local/network/index.js';
 import { buildServer } from '../server/app.js';
 import { AgentLoadError, agentVocabulary, loadAgents } from '../agents/index.js';
@@ -20,7 +21,8 @@ async function serve(): Promise<void> {
   const config = loadConfig();
   const network = networkProvidersFromEnv(process.env);
   const logger = createLogger(config.log);
-  const engines = await defaultEngines(logger, { network });
+  const openai = openaiEngineConfigFromEnv(process.env);
+  const engines = await defaultEngines(logger, { network, openai });
   const agents = await loadAgents(config.agents.dir, { engines: engines.names(), defaultAgent: config.agents.default });
   const timeZone = agentVocabulary(agents.get(config.agents.default)!).timeZone;
   const store = await openStore({ dataDir: config.store.dataDir, databaseUrl: config.store.databaseUrl, timeZone });
@@ -40,7 +42,7 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  if (err instanceof ConfigError || err instanceof NetworkConfigError || err instanceof AgentLoadError) console.error(err.message);
+  if (err instanceof ConfigError || err instanceof NetworkConfigError || err instanceof AgentLoadError || err instanceof OpenAIEngineError) console.error(err.message);
   else console.error(err);
   process.exit(1);
 });

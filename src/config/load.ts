@@ -58,6 +58,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       fromEnv.set(key.path, key.env);
     }
   }
+  // With an OpenAI key, agents run on OpenAI unless an engine is chosen explicitly.
+  if (env.OPENAI_API_KEY && getPath(tree, ['engine', 'default']) === undefined) setPath(tree, 'engine.default', 'openai');
   const parsed = ConfigSchema.safeParse(tree);
   if (parsed.success) return parsed.data;
   const lines = parsed.error.issues.map((issue) => {

@@ -33,7 +33,8 @@ export const ConfigSchema = z.strictObject({
   engine: z
     .strictObject({
       default: z.string().min(1).default('local'),
-      model: z.string().min(1).default('parley-local'),
+      /** Model for sessions on the default engine; absent = that engine's own default. */
+      model: z.string().min(1).optional(),
     })
     .prefault({}),
   store: z
@@ -105,8 +106,8 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { env: 'PARLEY_TLS_KEY', path: 'server.tlsKeyFile', description: 'PEM private key file for PARLEY_TLS_CERT.' },
   { env: 'LOG_LEVEL', path: 'log.level', description: 'pino log level: fatal, error, warn, info, debug, trace, silent.' },
   { env: 'PARLEY_LOG_PRETTY', path: 'log.pretty', description: 'Human-readable logs (pino-pretty, if installed) instead of JSON lines.' },
-  { env: 'PARLEY_ENGINE', path: 'engine.default', description: 'Engine for new sessions: `local` (embedded, offline) or `echo` (deterministic text, for protocol testing).' },
-  { env: 'PARLEY_MODEL', path: 'engine.model', description: 'Model name reported by the embedded engine when the client passes no `?model=`.' },
+  { env: 'PARLEY_ENGINE', path: 'engine.default', description: 'Engine for agents that name none: `local` (embedded, offline; the default), `openai` (the OpenAI Realtime API; the default when OPENAI_API_KEY is set) or `echo` (deterministic text, for protocol testing).' },
+  { env: 'PARLEY_MODEL', path: 'engine.model', description: 'Model for sessions on the default engine when neither the client (`?model=`) nor the agent names one; default: the engine\'s own (`parley-local`, `gpt-realtime`).' },
   { env: 'PARLEY_DATA_DIR', path: 'store.dataDir', description: 'Folder of the embedded database (PGlite), created on first start; give each process on one machine its own.' },
   { env: 'DATABASE_URL', path: 'store.databaseUrl', description: 'PostgreSQL connection URL (`postgres://user:pass@host:5432/db`); when set, used instead of the embedded database.' },
   { env: 'PARLEY_AGENTS_DIR', path: 'agents.dir', description: 'Folder of agent definitions (`*.yaml`), validated at start-up.' },

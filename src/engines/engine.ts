@@ -53,9 +53,19 @@ export interface EngineContext {
 
 export interface EngineFactory {
   readonly name: string;
+  /** The model sessions run when nobody names one (default `parley-local`). */
+  readonly defaultModel?: string;
   create(ctx: EngineContext): Promise<Engine>;
   /** Frees what the engine shares between sessions (worker processes…). */
   close?(): Promise<void>;
+}
+
+/**
+ * The model a session runs: the client's `?model=`, else the agent's, else the configured one
+ * (which is meant for the default engine), else the engine's own default.
+ */
+export function sessionModel(engine: EngineFactory, config: { default: string; model?: string | undefined }, ...asked: (string | undefined)[]): string {
+  return asked.find((m) => m !== undefined) ?? (engine.name === config.default ? config.model : undefined) ?? engine.defaultModel ?? 'parley-local';
 }
 
 /** Engines by name, so agents and `?model=` can pick one without knowing its module. */

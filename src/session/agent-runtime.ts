@@ -89,6 +89,8 @@ export class AgentRuntime implements Engine {
   /** Items the runtime itself asked to retrieve (their `retrieved` event is not the client's). */
   private readonly ownRetrievals = new Set<string>();
   private readonly window = new ContextWindow();
+  /** Fillers being spoken: the caller talking over one stops it (it is out of band, so turn detection does not). */
+  private readonly fillers = new Set<string>();
   private compacting = false;
   private idlePrompts = 0;
   private ending = false;
@@ -163,6 +165,7 @@ export class AgentRuntime implements Engine {
     this.init.recorder?.observe(e);
     switch (e.type) {
       case 'response.done':
+        this.fillers.delete(e.response.id ?? '');
         this.afterResponse(e);
         break;
       case 'conversation.item.truncated':
@@ -174,6 +177,10 @@ export class AgentRuntime implements Engine {
         break;
       case 'input_audio_buffer.speech_started':
         this.idlePrompts = 0;
+        for (const id of this.fillers) this.init.engine.send({ type: 'response.cancel', response_id: id } as ClientEvent);
+        break;
+      case 'response.created':
+        if (verbatimWords(e.response.metadata ?? null) === this.init.filler && e.response.id) this.fillers.add(e.response.id);
         break;
       case 'input_audio_buffer.timeout_triggered':
         this.idlePrompts++;

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { agentSessionUpdate, agentVocabulary, type Agent } from '../agents/index.js';
 import type { Config } from '../config/schema.js';
-import type { EngineRegistry } from '../engines/engine.js';
+import { sessionModel, type EngineRegistry } from '../engines/engine.js';
 import { applySessionUpdate, defaultSessionConfig } from '../engines/inprocess/session-config.js';
 import type { FunctionTool } from '../protocol/schemas/index.js';
 import type { SessionDetail, Store, Transport } from '../store/types.js';
@@ -60,7 +60,7 @@ export async function openAgentSession(svc: SessionServices, req: OpenSessionReq
   if (!factory) throw new SessionOpenError('engine_unavailable', `Agent '${agent.name}' needs engine '${engineName}', which this server does not have (available: ${svc.engines.names().join(', ')}).`);
 
   const tools = ToolRegistry.fromSpecs(agent.tools, { business: svc.store.business });
-  const model = req.model ?? agent.model ?? svc.config.engine.model;
+  const model = sessionModel(factory, svc.config.engine, req.model, agent.model);
   const update = agentSessionUpdate(agent, { toolDefinitions: (spec) => tools.get(spec.name)!.definition, transcriptionModel: transcriptionModel(engineName) });
   // The agent's idle limit: the engine re-prompts after this long, the runtime ends the call after enough re-prompts.
   const td = update.audio?.input?.turn_detection;

@@ -149,13 +149,14 @@ export class Responder {
     if (run.writer.finished) return;
     if (run.writer.outputAudioMs > 0) this.audioProduced = true;
     const u = usage ?? this.estimate(run);
-    run.writer.finish(outcome, u);
-    this.d.tokens.record(u.total_tokens ?? 0);
+    // Free the conversation before response.done goes out: a listener may answer it with the next response.create at once.
     if (this.active === run) {
       this.active = null;
       this.d.turn.trySend(outcome.status === 'cancelled' && outcome.reason === 'turn_detected' ? 'interrupt' : 'response_done');
     }
     this.outOfBand.delete(run.writer.id);
+    run.writer.finish(outcome, u);
+    this.d.tokens.record(u.total_tokens ?? 0);
     this.d.emit(
       serverEvent('rate_limits.updated', {
         rate_limits: [

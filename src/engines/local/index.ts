@@ -51,6 +51,7 @@ export async function createLocalEngine(opts: LocalEngineOptions): Promise<Engin
   opts.logger.info({ stt: stt?.name ?? null, tts: tts?.name ?? null, brain: createModel ? 'chat-completions' : 'receptionist' }, 'local engine providers');
   return {
     name: 'local',
+    defaultModel: 'parley-local',
     create: async (ctx) =>
       new LocalEngine(ctx, {
         createVad: (settings) => new EnergyVad(stt?.sampleRate ?? 16000, settings),

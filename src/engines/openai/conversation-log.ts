@@ -29,7 +29,9 @@ export class ConversationLog {
       case 'conversation.item.done':
         return this.put(event.item, event.previous_item_id, true);
       case 'response.output_item.done':
-        return this.put(event.item, undefined, true);
+        // Only completes an item the conversation holds: out-of-band output (conversation "none") is not in it.
+        if (this.find(event.item.id)) this.put(event.item, undefined, true);
+        return;
       case 'conversation.item.retrieved': {
         // After a truncation the upstream keeps only what was heard: take its word for the item.
         const entry = this.find(event.item.id);
@@ -87,9 +89,10 @@ export class ConversationLog {
       return;
     }
     const entry: Entry = { item: textOnly(item, item.id), doneSeq: done ? ++this.seqCounter : 0 };
-    const prev = previousItemId === null ? -1 : previousItemId === undefined ? this.entries.length - 1 : this.entries.findIndex((e) => e.item.id === previousItemId);
-    // An unknown previous item (fell off the bounded log) means: append.
-    const at = previousItemId && prev < 0 ? this.entries.length : prev + 1;
+    // After the previous item when the log holds it; else appended. A null previous id ("first") is
+    // taken as append too: servers don't all fill it in, and a wrong "first" would reorder the history.
+    const prev = previousItemId ? this.entries.findIndex((e) => e.item.id === previousItemId) : -1;
+    const at = prev < 0 ? this.entries.length : prev + 1;
     this.entries.splice(at, 0, entry);
     if (this.entries.length > this.maxItems) this.entries.splice(0, this.entries.length - this.maxItems);
   }

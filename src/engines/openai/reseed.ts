@@ -1,6 +1,6 @@
 import { newId } from '../../protocol/ids.js';
 import { validateClientEvent } from '../../protocol/parse.js';
-import type { ClientEventOf, ClientItem, Item } from '../../protocol/schemas/index.js';
+import type { ClientEventOf, Item } from '../../protocol/schemas/index.js';
 
 export type ItemCreateEvent = ClientEventOf<'conversation.item.create'>;
 
@@ -49,13 +49,13 @@ export function planReseed(items: readonly Item[], knownCallIds: ReadonlySet<str
   return { events, skipped };
 }
 
-/** The item as a client may create it, or why it can't be. */
-function clientItem(item: Item, calls: ReadonlySet<string>): Omit<ClientItem, 'id'> | string {
+/** The item as a client may create it (checked by the caller against the schema), or why it can't be. */
+function clientItem(item: Item, calls: ReadonlySet<string>): Record<string, unknown> | string {
   switch (item.type) {
     case 'message': {
       const content = (item.content as Part[]).map((p) => clientPart(p, item.role)).filter((p) => p !== null);
       if (content.length === 0) return 'no text left to re-create (audio without a transcript)';
-      return { type: 'message', role: item.role, content } as Omit<ClientItem, 'id'>;
+      return { type: 'message', role: item.role, content };
     }
     case 'function_call':
       return { type: 'function_call', call_id: item.call_id, name: item.name, arguments: item.arguments };

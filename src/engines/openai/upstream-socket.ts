@@ -16,6 +16,8 @@ export interface UpstreamSocketOptions {
   connectTimeoutMs: number;
   heartbeatIntervalMs: number;
   logger: Logger;
+  /** Sees every event as received (diagnostics, tests). */
+  tap?: ((event: UpstreamEvent, info: { generation: number }) => void) | undefined;
 }
 
 export interface UpstreamCloseInfo {
@@ -46,7 +48,7 @@ export class UpstreamSocket {
     this.generation = opts.generation;
     this.log = opts.logger.child({ upstream_generation: opts.generation });
     // No permessage-deflate: audio deltas are base64 noise that compresses badly and costs CPU per frame.
-    this.ws = new WebSocket(opts.url, { headers: opts.headers, perMessageDeflate: false, handshakeTimeout: opts.connectTimeoutMs });
+    this.ws = new WebSocket(opts.url, { headers: opts.headers, perMessageDeflate: false });
     // Always listen: an unhandled 'error' would crash the process.
     this.ws.on('error', (err) => this.log.debug({ err }, 'upstream socket error'));
   }
@@ -78,6 +80,7 @@ export class UpstreamSocket {
       this.ws.on('message', (data, isBinary) => {
         const event = this.decode(data, isBinary);
         if (!event) return;
+        this.opts.tap?.(event, { generation: this.generation });
         if (settled) return this.onEvent(event);
         if (event.type === 'session.created') {
           settled = true;

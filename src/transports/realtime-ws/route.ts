@@ -1,13 +1,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/schema.js';
-import type { EngineRegistry } from '../../engines/engine.js';
+import { sessionModel, type EngineRegistry } from '../../engines/engine.js';
 import { defaultSessionConfig } from '../../engines/inprocess/session-config.js';
 import { isBetaClient } from '../../protocol/beta/index.js';
 import { RealtimeSession } from '../../session/realtime-session.js';
 import type { SessionRegistry } from '../../session/registry.js';
 import { closeReason, RealtimeSocket } from './connection.js';
-import type { AgentRegistry } from '../../agents/index.js';
+import type { Agent, AgentRegistry } from '../../agents/index.js';
+import { checkAdminKey } from '../../server/api/auth.js';
 import { openAgentSession, SessionOpenError } from '../../session/open-session.js';
 import type { Store } from '../../store/types.js';
 import { checkResume, type ResumeRequest } from '../../session/resume.js';
@@ -60,6 +61,12 @@ export function registerRealtimeRoute(app: FastifyInstance, deps: RealtimeRouteD
     url: '/v1/realtime',
     // Refuse before the upgrade, with an HTTP status a client can act on.
     preValidation: async (req, reply) => {
+      // `access: key` agents need a key; public ones (the website widget) do not.
+      const agentAccess = (agent: Agent): FastifyReply | undefined => {
+        if (agent.access === 'public') return undefined;
+        const check = checkAdminKey(deps.config.server.apiKey, req, `Agent '${agent.name}'`);
+        return check.ok ? undefined : refuse(reply, check.status, check.code, check.message);
+      };
       if (deps.isDraining()) return refuse(reply, 503, 'server_draining', 'This server is shutting down; connect again to reach another instance.');
       const q = req.query;
       if (q.intent !== undefined && q.intent !== 'transcription') return refuse(reply, 400, 'invalid_value', `Unknown intent '${q.intent}'.`);
@@ -70,13 +77,15 @@ export function registerRealtimeRoute(app: FastifyInstance, deps: RealtimeRouteD
         if (!deps.agents || !deps.store) return refuse(reply, 400, 'unsupported', 'Resuming a session (?session_id=) needs agents and a store; this server runs a bare engine.');
         const check = await checkResume(deps.store.records, resumeRequest(deps, q));
         if (!check.ok) return refuse(reply, check.status, check.code, check.message);
-        if (!deps.agents.get(check.detail.agent)) return refuse(reply, 410, 'agent_not_found', `Session '${check.detail.id}' ran agent '${check.detail.agent}', which this server no longer has.`);
-        return;
+        const agent = deps.agents.get(check.detail.agent);
+        if (!agent) return refuse(reply, 410, 'agent_not_found', `Session '${check.detail.id}' ran agent '${check.detail.agent}', which this server no longer has.`);
+        return agentAccess(agent);
       }
       if (deps.agents) {
         const name = q.agent ?? deps.config.agents.default;
-        if (!deps.agents.get(name)) return refuse(reply, 404, 'agent_not_found', `No agent named '${name}'. Agents: ${deps.agents.list().map((a) => a.name).join(', ')}.`);
-        return;
+        const agent = deps.agents.get(name);
+        if (!agent) return refuse(reply, 404, 'agent_not_found', `No agent named '${name}'. Agents: ${deps.agents.list().map((a) => a.name).join(', ')}.`);
+        return agentAccess(agent);
       }
       if (q.agent !== undefined && q.agent !== 'default') return refuse(reply, 404, 'agent_not_found', `No agent named '${q.agent}'. Omit ?agent= to use the default agent.`);
       const engine = deps.config.engine.default;
@@ -118,9 +127,9 @@ export function registerRealtimeRoute(app: FastifyInstance, deps: RealtimeRouteD
         return;
       }
       const engineName = deps.config.engine.default;
-      const model = req.query.model ?? deps.config.engine.model;
       const factory = deps.engines.get(engineName);
       if (!factory) return socket.close(1011, 'engine unavailable');
+      const model = sessionModel(factory, deps.config.engine, req.query.model);
       const session0 = defaultSessionConfig(model);
       factory
         .create({ session: session0, limits: deps.config.limits, logger: log })
