@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isRecordingKey } from '../recordings/recording-store.js';
 
 const MiB = 1024 * 1024;
 
@@ -41,6 +42,10 @@ export const ConfigSchema = z.strictObject({
     .strictObject({
       dataDir: z.string().min(1).default('./data'),
       databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// URL').optional(),
+      /** Folder of session recordings (agents with `recording: true`); default `<dataDir>/recordings`. */
+      recordingsDir: z.string().min(1).optional(),
+      /** AES-256-GCM key the recordings are encrypted with: 64 hex characters or base64 of 32 bytes. */
+      recordingKey: z.string().refine(isRecordingKey, 'expected 32 bytes: 64 hex characters or base64 (openssl rand -hex 32)').optional(),
     })
     .prefault({}),
   agents: z
@@ -110,6 +115,8 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { env: 'PARLEY_MODEL', path: 'engine.model', description: 'Model for sessions on the default engine when neither the client (`?model=`) nor the agent names one; default: the engine\'s own (`parley-local`, `gpt-realtime`).' },
   { env: 'PARLEY_DATA_DIR', path: 'store.dataDir', description: 'Folder of the embedded database (PGlite), created on first start; give each process on one machine its own.' },
   { env: 'DATABASE_URL', path: 'store.databaseUrl', description: 'PostgreSQL connection URL (`postgres://user:pass@host:5432/db`); when set, used instead of the embedded database.' },
+  { env: 'PARLEY_RECORDINGS_DIR', path: 'store.recordingsDir', description: 'Folder of session recordings (agents with `recording: true`); default `<PARLEY_DATA_DIR>/recordings`.' },
+  { env: 'PARLEY_RECORDING_KEY', path: 'store.recordingKey', description: 'Key the recordings are encrypted with at rest (AES-256-GCM; 64 hex characters, e.g. `openssl rand -hex 32`). Needed when an agent has `recording: true`.' },
   { env: 'PARLEY_AGENTS_DIR', path: 'agents.dir', description: 'Folder of agent definitions (`*.yaml`), validated at start-up.' },
   { env: 'PARLEY_DEFAULT_AGENT', path: 'agents.default', description: 'Agent for sessions that name none (`/v1/realtime` without `?agent=`).' },
   { env: 'PARLEY_TOOL_TIMEOUT_MS', path: 'tools.timeoutMs', description: 'Longest a server-side tool may run before its call is answered with a `tool_timeout` error.' },

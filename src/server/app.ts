@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { ConfigError } from '../config/load.js';
 import type { Config } from '../config/schema.js';
+import { RecordingStore } from '../recordings/recording-store.js';
 import type { EngineRegistry } from '../engines/engine.js';
 import { SessionRegistry } from '../session/registry.js';
 import { registerRealtimeRoute } from '../transports/realtime-ws/route.js';
@@ -30,12 +33,22 @@ export interface ServerDeps {
   store?: Store;
 }
 
+/** The recording store when a key is set; an agent that records without one stops start-up. */
+function recordingStore(config: Config, agents: AgentRegistry | undefined): RecordingStore | undefined {
+  const { recordingKey, recordingsDir, dataDir } = config.store;
+  if (recordingKey) return new RecordingStore(recordingsDir ?? join(dataDir.startsWith('memory://') ? './data' : dataDir, 'recordings'), recordingKey);
+  const recorded = agents?.list().filter((a) => a.recording) ?? [];
+  if (recorded.length > 0) throw new ConfigError(`Agent(s) ${recorded.map((a) => a.name).join(', ')} set recording: true, and recordings are encrypted at rest: set PARLEY_RECORDING_KEY (openssl rand -hex 32).`);
+  return undefined;
+}
+
 export async function buildServer(config: Config, deps: ServerDeps): Promise<ParleyServer> {
   // Typed as the default instance so route modules need no pino-specific generics.
   const { tlsCertFile, tlsKeyFile } = config.server;
   const https = tlsCertFile && tlsKeyFile ? { https: { cert: readFileSync(tlsCertFile), key: readFileSync(tlsKeyFile) } } : {};
   const app = Fastify({ loggerInstance: deps.logger, trustProxy: config.server.trustProxy, ...https }) as unknown as FastifyInstance;
   const sessions = new SessionRegistry();
+  const recordings = recordingStore(config, deps.agents);
   let draining = false;
 
   await app.register(websocket, {
@@ -50,8 +63,8 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Par
   });
 
   registerHealthRoutes(app, { isReady: () => !draining });
-  registerRealtimeRoute(app, { config, engines: deps.engines, sessions, logger: deps.logger, isDraining: () => draining, agents: deps.agents, store: deps.store });
-  if (deps.store) await registerApi(app, { store: deps.store, apiKey: config.server.apiKey, version: PACKAGE_VERSION });
+  registerRealtimeRoute(app, { config, engines: deps.engines, sessions, logger: deps.logger, isDraining: () => draining, agents: deps.agents, store: deps.store, recordings });
+  if (deps.store) await registerApi(app, { store: deps.store, apiKey: config.server.apiKey, version: PACKAGE_VERSION, recordings });
 
   return {
     app,

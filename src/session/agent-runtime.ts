@@ -7,6 +7,7 @@ import type { ClientEvent, FunctionTool, Item, ServerEvent } from '../protocol/s
 import { newId } from '../protocol/ids.js';
 import type { ContextSummarizer } from './context-summary.js';
 import { ContextWindow, windowItemText } from './context-window.js';
+import type { SessionAudioRecorder } from './audio-recorder.js';
 import { ResponseQueue } from './response-queue.js';
 import type { SessionRecorder } from './session-recorder.js';
 import { TurnLatencyTracker } from './turn-latency.js';
@@ -58,6 +59,8 @@ export interface AgentRuntimeInit {
   logger: Logger;
   /** How long after a goodbye the session ends (the caller hears it out). */
   hangupDelayMs?: number;
+  /** The session's audio, for agents with `recording: true`. */
+  audio?: SessionAudioRecorder;
   /** Keeps the engine's context within `maxTokens` by summarising old turns; absent = never. */
   context?: { maxTokens: number; summarizer: ContextSummarizer };
   /** Last step of `close`, after every record is flushed (writes the session's end). */
@@ -119,6 +122,7 @@ export class AgentRuntime implements Engine {
 
   send(event: ClientEvent): void {
     if (this.closed) return;
+    this.init.audio?.fromClient(event);
     if (event.type === 'conversation.item.create' && event.item.type === 'function_call_output' && this.serverCalls.has(event.item.call_id)) {
       return this.emit(
         serverEvent('error', {
@@ -154,13 +158,14 @@ export class AgentRuntime implements Engine {
     // Tools already running finish and are recorded: the call id is answered once, even now.
     await Promise.allSettled([...this.serverCalls.values()]);
     await this.init.engine.close(reason);
-    await this.init.recorder?.flush();
+    await Promise.all([this.init.recorder?.flush(), this.init.audio?.close().catch((err: unknown) => this.init.logger.error({ err }, 'could not finish the recording'))]);
     await this.init.onClosed?.(reason ?? 'closed').catch((err: unknown) => this.init.logger.error({ err }, 'could not close the session record'));
   }
 
   private fromEngine(e: ServerEvent): void {
     this.queue.observe(e);
     this.window.observe(e);
+    this.init.audio?.fromEngine(e);
     this.latency.observe(e);
     this.init.recorder?.observe(e);
     switch (e.type) {

@@ -4,6 +4,7 @@ import type { Config } from '../config/schema.js';
 import { sessionModel, type EngineRegistry } from '../engines/engine.js';
 import { applySessionUpdate, defaultSessionConfig } from '../engines/inprocess/session-config.js';
 import type { FunctionTool } from '../protocol/schemas/index.js';
+import type { RecordingStore } from '../recordings/recording-store.js';
 import type { SessionDetail, Store, Transport } from '../store/types.js';
 import { ToolRegistry } from '../tools/registry.js';
 import { ToolRunner } from '../tools/runner.js';
@@ -11,6 +12,7 @@ import type { ToolContext } from '../tools/types.js';
 import { AgentRuntime, type ToolExecutor } from './agent-runtime.js';
 import { callerContext } from './caller-memory.js';
 import { ExtractiveSummarizer } from './context-summary.js';
+import { SessionAudioRecorder } from './audio-recorder.js';
 import { conversationHistory } from './history.js';
 import { RealtimeSession } from './realtime-session.js';
 import { SessionRecorder } from './session-recorder.js';
@@ -20,6 +22,8 @@ export interface SessionServices {
   engines: EngineRegistry;
   store: Store;
   logger: Logger;
+  /** Where agents with `recording: true` keep their audio (encrypted); absent = no key configured. */
+  recordings?: RecordingStore;
 }
 
 export interface OpenSessionRequest {
@@ -36,7 +40,7 @@ export interface OpenSessionRequest {
 
 export class SessionOpenError extends Error {
   constructor(
-    readonly code: 'engine_unavailable' | 'engine_failed' | 'resume_refused',
+    readonly code: 'engine_unavailable' | 'engine_failed' | 'resume_refused' | 'recording_unavailable',
     message: string,
   ) {
     super(message);
@@ -58,6 +62,8 @@ export async function openAgentSession(svc: SessionServices, req: OpenSessionReq
   const engineName = agent.engine ?? svc.config.engine.default;
   const factory = svc.engines.get(engineName);
   if (!factory) throw new SessionOpenError('engine_unavailable', `Agent '${agent.name}' needs engine '${engineName}', which this server does not have (available: ${svc.engines.names().join(', ')}).`);
+
+  if (agent.recording && !svc.recordings) throw new SessionOpenError('recording_unavailable', `Agent '${agent.name}' records its sessions, but no recording key is set: set PARLEY_RECORDING_KEY (openssl rand -hex 32).`);
 
   const tools = ToolRegistry.fromSpecs(agent.tools, { business: svc.store.business });
   const model = sessionModel(factory, svc.config.engine, req.model, agent.model);
@@ -94,12 +100,16 @@ export async function openAgentSession(svc: SessionServices, req: OpenSessionReq
   if (req.resume) await svc.store.records.reopenSession(sessionId);
   else await svc.store.records.startSession({ id: sessionId, agent: agent.name, callerId, transport: req.transport, engine: engineName, startedAt: new Date().toISOString() });
 
+  // Raw audio is kept only when the agent says so, encrypted at rest.
+  const audio = agent.recording && svc.recordings ? new SessionAudioRecorder(await svc.recordings.open(sessionId, 'caller'), await svc.recordings.open(sessionId, 'agent')) : undefined;
+
   const runtime = new AgentRuntime({
     engine,
     sessionId,
     tools: executor,
     serverTools: tools.definitions().filter((d) => runner.handles(d.name)) as FunctionTool[],
     recorder,
+    ...(audio ? { audio } : {}),
     callerContext: memory,
     // A resumed conversation carries on where it was; only a new one is greeted.
     greet: agent.greeting !== undefined && !req.resume,

@@ -31,7 +31,11 @@ export async function startTestServer(overrides: Record<string, unknown> = {}, o
   const withAgents = opts.agentsDir
     ? { agents: await loadAgents(opts.agentsDir, { engines: engines.names() }), store: opts.store ?? (await openStore({ dataDir: 'memory://' })) }
     : {};
-  const server = await buildServer(config, { engines, logger, ...withAgents });
+  // A refused start must not leave the engines' worker processes behind.
+  const server = await buildServer(config, { engines, logger, ...withAgents }).catch(async (err: unknown) => {
+    await engines.close();
+    throw err;
+  });
   await server.app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = server.app.server.address() as AddressInfo;
   return {

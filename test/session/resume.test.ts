@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import WebSocket from 'ws';
 import { openStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/types.js';
-import { RawClient, type Json } from '../helpers/realtime-client.js';
+import { RawClient, refusedUpgrade, type Json } from '../helpers/realtime-client.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 const spoken = (r: Json): string =>
@@ -12,19 +11,6 @@ const spoken = (r: Json): string =>
     .map((i) => i.content?.[0]?.text ?? i.content?.[0]?.transcript ?? '')
     .join(' ');
 
-/** Refused before the upgrade: the HTTP status and the error code. */
-function refused(url: string): Promise<{ status: number; code: string }> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url);
-    ws.once('open', () => reject(new Error('the upgrade was accepted')));
-    ws.once('unexpected-response', (_req, res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, code: (JSON.parse(body) as { error: { code: string } }).error.code }));
-    });
-    ws.once('error', () => undefined);
-  });
-}
 
 describe('a reconnect with the same session id resumes the conversation from the record', () => {
   let srv: TestServer;
@@ -102,17 +88,17 @@ describe('a reconnect with the same session id resumes the conversation from the
   });
 
   it('refuses what may not be resumed, before the upgrade, with a code', async () => {
-    assert.deepEqual(await refused(`${srv.wsUrl}?session_id=sess_doesnotexist`), { status: 404, code: 'session_not_found' });
-    assert.deepEqual(await refused(`${srv.wsUrl}?session_id=not-a-session`), { status: 400, code: 'invalid_value' });
+    assert.deepEqual(await refusedUpgrade(`${srv.wsUrl}?session_id=sess_doesnotexist`), { status: 404, code: 'session_not_found' });
+    assert.deepEqual(await refusedUpgrade(`${srv.wsUrl}?session_id=not-a-session`), { status: 400, code: 'invalid_value' });
     const s = await connect('caller_id=resume-caller-3');
     await s.ws.next('response.done', undefined, 15_000);
-    assert.deepEqual(await refused(`${srv.wsUrl}?session_id=${s.id}&caller_id=someone-else`), { status: 403, code: 'caller_mismatch' });
-    assert.deepEqual(await refused(`${srv.wsUrl}?session_id=${s.id}`), { status: 403, code: 'caller_mismatch' });
+    assert.deepEqual(await refusedUpgrade(`${srv.wsUrl}?session_id=${s.id}&caller_id=someone-else`), { status: 403, code: 'caller_mismatch' });
+    assert.deepEqual(await refusedUpgrade(`${srv.wsUrl}?session_id=${s.id}`), { status: 403, code: 'caller_mismatch' });
     // The caller says goodbye: the agent ends the call, which is then over for good.
     await say(s.ws, 'Goodbye');
     await s.ws.closed;
     const deadline = Date.now() + 5000;
     while ((await store.records.session(s.id))?.endReason !== 'end_call' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    assert.deepEqual(await refused(`${srv.wsUrl}?session_id=${s.id}&caller_id=resume-caller-3`), { status: 410, code: 'session_ended' });
+    assert.deepEqual(await refusedUpgrade(`${srv.wsUrl}?session_id=${s.id}&caller_id=resume-caller-3`), { status: 410, code: 'session_ended' });
   });
 });

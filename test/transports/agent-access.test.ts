@@ -3,8 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import WebSocket from 'ws';
-import { RawClient } from '../helpers/realtime-client.js';
+import { RawClient, refusedUpgrade } from '../helpers/realtime-client.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 const KEY = 'test-admin-key-0123456789';
@@ -16,19 +15,6 @@ engine: echo
 access: ${access}
 `;
 
-/** The status and error code of a refused upgrade. */
-function refusal(url: string, opts: { headers?: Record<string, string>; protocols?: string[] } = {}): Promise<{ status: number; code: string }> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, opts.protocols ?? [], { headers: opts.headers });
-    ws.once('open', () => reject(new Error('the upgrade was accepted')));
-    ws.once('unexpected-response', (_req, res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, code: (JSON.parse(body) as { error: { code: string } }).error.code }));
-    });
-    ws.once('error', () => undefined);
-  });
-}
 
 describe('agent access on /v1/realtime', () => {
   let srv: TestServer;
@@ -51,9 +37,9 @@ describe('agent access on /v1/realtime', () => {
   });
 
   it('an access: key agent refuses a missing or wrong key before the upgrade', async () => {
-    assert.deepEqual(await refusal(`${srv.wsUrl}?agent=backoffice`), { status: 401, code: 'unauthorized' });
-    assert.deepEqual(await refusal(`${srv.wsUrl}?agent=backoffice`, { headers: { authorization: 'Bearer wrong-key-0123456789' } }), { status: 401, code: 'unauthorized' });
-    assert.deepEqual(await refusal(`${srv.wsUrl}?agent=backoffice`, { protocols: ['realtime', 'openai-insecure-api-key.wrong'] }), { status: 401, code: 'unauthorized' });
+    assert.deepEqual(await refusedUpgrade(`${srv.wsUrl}?agent=backoffice`), { status: 401, code: 'unauthorized' });
+    assert.deepEqual(await refusedUpgrade(`${srv.wsUrl}?agent=backoffice`, { headers: { authorization: 'Bearer wrong-key-0123456789' } }), { status: 401, code: 'unauthorized' });
+    assert.deepEqual(await refusedUpgrade(`${srv.wsUrl}?agent=backoffice`, { protocols: ['realtime', 'openai-insecure-api-key.wrong'] }), { status: 401, code: 'unauthorized' });
   });
 
   it('an access: key agent accepts the key as a Bearer header or as the browser subprotocol', async () => {

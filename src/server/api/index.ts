@@ -1,6 +1,7 @@
 import swagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { RecordingStore } from '../../recordings/recording-store.js';
 import type { Store } from '../../store/types.js';
 import { appointmentRoutes } from './appointments.js';
 import { adminGuard } from './auth.js';
@@ -8,7 +9,7 @@ import { customerRoutes } from './customers.js';
 import { sessionRoutes } from './sessions.js';
 
 /** The REST API under `/api`, documented at `/openapi.json` from the same zod schemas that validate it. */
-export async function registerApi(app: FastifyInstance, deps: { store: Store; apiKey?: string; version: string }): Promise<void> {
+export async function registerApi(app: FastifyInstance, deps: { store: Store; apiKey?: string; version: string; recordings?: RecordingStore | undefined }): Promise<void> {
   await app.register(swagger, {
     openapi: {
       info: { title: 'Parley API', version: deps.version, description: 'Sessions, transcripts, tool calls, usage; appointments and customers.' },
@@ -26,7 +27,7 @@ export async function registerApi(app: FastifyInstance, deps: { store: Store; ap
       req.log.error({ err }, 'API request failed');
       return reply.code(500).send({ error: { code: 'internal_error', message: 'The request failed on the server; see its logs.' } });
     });
-    await api.register(sessionRoutes(deps.store.records));
+    await api.register(sessionRoutes(deps.store.records, deps.recordings));
     await api.register(appointmentRoutes(deps.store.business));
     await api.register(customerRoutes(deps.store.business));
   });

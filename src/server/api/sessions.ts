@@ -1,10 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { writeWav } from '../../audio/wav.js';
+import { RecordingError, type RecordingStore } from '../../recordings/recording-store.js';
 import type { RecordStore } from '../../store/types.js';
 import { ApiErrorSchema, LimitSchema, SessionDetailSchema, SessionSchema } from './schemas.js';
 
-/** `GET /api/sessions`, `GET /api/sessions/:id`: past and live sessions with their records. */
-export const sessionRoutes = (records: RecordStore): FastifyPluginAsyncZod =>
+/** `GET /api/sessions`, `GET /api/sessions/:id`: past and live sessions with their records; `…/:id/recording`: its audio, when recorded. */
+export const sessionRoutes = (records: RecordStore, recordings: RecordingStore | undefined): FastifyPluginAsyncZod =>
   async function sessions(app) {
     app.get(
       '/api/sessions',
@@ -35,6 +37,28 @@ export const sessionRoutes = (records: RecordStore): FastifyPluginAsyncZod =>
         const s = await records.session(req.params.id);
         if (!s) return reply.code(404).send({ error: { code: 'session_not_found', message: `No session ${req.params.id}.` } });
         return s;
+      },
+    );
+    app.get(
+      '/api/sessions/:id/recording',
+      {
+        schema: {
+          summary: "A recorded session's audio as WAV (PCM16 24 kHz mono): the caller's track or the agent's",
+          tags: ['sessions'],
+          params: z.object({ id: z.string() }),
+          querystring: z.object({ track: z.enum(['caller', 'agent']).default('caller') }),
+          // A Buffer is sent as it is (Fastify serialises only objects).
+          response: { 200: z.unknown().describe('audio/wav'), 404: ApiErrorSchema, 500: ApiErrorSchema },
+        },
+      },
+      async (req, reply) => {
+        const audio = await recordings?.read(req.params.id, req.query.track).catch((err: unknown) => {
+          if (err instanceof RecordingError) return err;
+          throw err;
+        });
+        if (audio instanceof RecordingError) return reply.code(500).send({ error: { code: audio.code, message: audio.message } });
+        if (!audio) return reply.code(404).send({ error: { code: 'recording_not_found', message: `Session ${req.params.id} has no ${req.query.track} recording: its agent does not record (recording: false), or there is no such session.` } });
+        return reply.type('audio/wav').send(writeWav(audio));
       },
     );
   };

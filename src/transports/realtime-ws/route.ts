@@ -12,6 +12,7 @@ import { checkAdminKey } from '../../server/api/auth.js';
 import { openAgentSession, SessionOpenError } from '../../session/open-session.js';
 import type { Store } from '../../store/types.js';
 import { checkResume, type ResumeRequest } from '../../session/resume.js';
+import type { RecordingStore } from '../../recordings/recording-store.js';
 
 const CALLER_ID = /^[A-Za-z0-9+_.:@-]{1,128}$/;
 
@@ -32,6 +33,7 @@ export interface RealtimeRouteDeps {
   /** With agents and a store, every session runs an agent (tools, memory, records); without, the bare engine. */
   agents?: AgentRegistry;
   store?: Store;
+  recordings?: RecordingStore;
 }
 
 interface RealtimeQuery {
@@ -98,7 +100,7 @@ export function registerRealtimeRoute(app: FastifyInstance, deps: RealtimeRouteD
       const conn = new RealtimeSocket(socket, { dialect, maxFrameBytes: deps.config.limits.maxFrameBytes, logger: log });
       if (deps.agents && deps.store) {
         const { agents, store } = deps;
-        const services = { config: deps.config, engines: deps.engines, store, logger: log };
+        const services = { config: deps.config, engines: deps.engines, store, logger: log, ...(deps.recordings ? { recordings: deps.recordings } : {}) };
         const open = async () => {
           const resumeId = req.query.session_id;
           if (resumeId === undefined) {
