@@ -3,6 +3,7 @@ import { callerContextText, type CallerContext } from '../conversation/caller-co
 import { serverEvent } from '../conversation/events.js';
 import { sayResponse, verbatimWords } from '../conversation/say.js';
 import type { Engine, EngineCloseListener, ServerEventListener } from '../engines/engine.js';
+import { EngineListeners } from '../engines/engine-listeners.js';
 import type { ClientEvent, FunctionTool, Item, ServerEvent } from '../protocol/schemas/index.js';
 import { newId } from '../protocol/ids.js';
 import type { ContextSummarizer } from './context-summary.js';
@@ -83,8 +84,7 @@ const GOODBYE_IDLE = "It seems you've stepped away. I'll end the call now. Goodb
  */
 export class AgentRuntime implements Engine {
   readonly name: string;
-  private readonly listeners = new Set<ServerEventListener>();
-  private readonly closeListeners = new Set<EngineCloseListener>();
+  private readonly out = new EngineListeners();
   private readonly queue: ResponseQueue;
   private readonly latency: TurnLatencyTracker;
   /** Call ids the server runs: the client may not answer them. */
@@ -140,13 +140,11 @@ export class AgentRuntime implements Engine {
   }
 
   onEvent(listener: ServerEventListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.out.onEvent(listener);
   }
 
   onClose(listener: EngineCloseListener): () => void {
-    this.closeListeners.add(listener);
-    return () => this.closeListeners.delete(listener);
+    return this.out.onClose(listener);
   }
 
   async close(reason?: string): Promise<void> {
@@ -285,8 +283,7 @@ export class AgentRuntime implements Engine {
 
   private closeWith(info: { code: string; reason: string }): void {
     if (this.closed) return;
-    for (const l of this.closeListeners) l(info);
-    this.closeListeners.clear();
+    this.out.close(info);
   }
 
   private after(ms: number, fn: () => void): void {
@@ -299,7 +296,7 @@ export class AgentRuntime implements Engine {
   }
 
   private emit(e: ServerEvent): void {
-    for (const l of this.listeners) l(e);
+    this.out.emit(e);
   }
 }
 

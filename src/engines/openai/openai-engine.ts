@@ -14,6 +14,7 @@ import {
 } from '../../protocol/schemas/index.js';
 import { ConnectionMachine } from '../../state/connection-machine.js';
 import type { Engine, EngineCloseListener, EngineContext, ServerEventListener } from '../engine.js';
+import { EngineListeners } from '../engine-listeners.js';
 import { BoundedSet } from './bounded-set.js';
 import { ClientQueue } from './client-queue.js';
 import { realtimeUrl, upstreamHeaders, type OpenAIEngineConfig } from './config.js';
@@ -94,8 +95,7 @@ export class OpenAIEngine implements Engine {
   private started = false;
   private early: ServerEvent[] = [];
   private closed = false;
-  private readonly listeners = new Set<ServerEventListener>();
-  private readonly closeListeners = new Set<EngineCloseListener>();
+  private readonly out = new EngineListeners();
   private readonly responses: ResponseTracker;
   private readonly conversation: ConversationLog;
   private readonly pendingItems = new PendingItems(STALE_AFTER_MS);
@@ -183,13 +183,11 @@ export class OpenAIEngine implements Engine {
   }
 
   onEvent(listener: ServerEventListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.out.onEvent(listener);
   }
 
   onClose(listener: EngineCloseListener): () => void {
-    this.closeListeners.add(listener);
-    return () => this.closeListeners.delete(listener);
+    return this.out.onClose(listener);
   }
 
   async close(reason = 'closed'): Promise<void> {
@@ -421,9 +419,7 @@ export class OpenAIEngine implements Engine {
     const reason = `OpenAI Realtime could not be reached again after ${attempts} attempt${attempts === 1 ? '' : 's'} (${last.message}); the session has ended. Start a new session; if this persists, check the network and OPENAI_BASE_URL, and status.openai.com.`;
     this.log.error({ attempts, code: (last as { code?: string }).code }, 'upstream unavailable; ending the session');
     this.emit(this.errorEvent(OpenAIEngineEventCode.unavailable, reason, undefined));
-    const listeners = [...this.closeListeners];
-    this.shutdown('upstream unavailable');
-    for (const l of listeners) l({ code: OpenAIEngineEventCode.unavailable, reason });
+    this.shutdown('upstream unavailable', { code: OpenAIEngineEventCode.unavailable, reason });
   }
 
   // ---- Rolling over before the session limit ----
@@ -573,16 +569,11 @@ export class OpenAIEngine implements Engine {
   }
 
   private deliver(event: ServerEvent): void {
-    for (const l of [...this.listeners]) {
-      try {
-        l(event);
-      } catch (err) {
-        this.log.error({ err, type: event.type }, 'a server-event listener threw');
-      }
-    }
+    this.out.emit(event, (err) => this.log.error({ err, type: event.type }, 'a server-event listener threw'));
   }
 
-  private shutdown(reason: string): void {
+  /** Ends everything; `closed` is told to the close listeners (an end the engine chose), then all are forgotten. */
+  private shutdown(reason: string, closed?: { code: string; reason: string }): void {
     if (this.closed) return;
     this.closed = true;
     this.reconnector.stop();
@@ -593,9 +584,9 @@ export class OpenAIEngine implements Engine {
     this.connecting = null;
     this.connection.trySend('close');
     this.connection.trySend('closed');
-    this.listeners.clear();
-    this.closeListeners.clear();
     this.early = [];
+    if (closed) this.out.close(closed);
+    this.out.clear();
   }
 }
 
