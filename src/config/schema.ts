@@ -5,6 +5,9 @@ const MiB = 1024 * 1024;
 
 const bool = z.preprocess((v) => (typeof v === 'string' ? ['1', 'true', 'yes', 'on'].includes(v.toLowerCase()) || (['0', 'false', 'no', 'off', ''].includes(v.toLowerCase()) ? false : v) : v), z.boolean());
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+/** A comma-separated list in the environment, an array in the config file. */
+const list = <T extends z.ZodType>(item: T) => z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v), z.array(item));
+const ORIGIN = /^https?:\/\/[^/\s]+$/;
 
 /** The whole configuration: one schema gives the type, the defaults and the validation. */
 export const ConfigSchema = z.strictObject({
@@ -19,6 +22,12 @@ export const ConfigSchema = z.strictObject({
       apiKey: z.string().min(16, 'use at least 16 characters').optional(),
       tlsCertFile: z.string().min(1).optional(),
       tlsKeyFile: z.string().min(1).optional(),
+      /** Signs session tokens; nodes that share sessions must share it. Absent = random per process. */
+      tokenSecret: z.string().min(32, 'use at least 32 characters (openssl rand -hex 32)').optional(),
+      /** How long a session token may be used to connect. */
+      tokenTtlS: int(10, 600).default(60),
+      /** Web origins (scheme://host[:port]) allowed to call the API and open WebSockets from a browser, besides Parley's own. `*` = any. */
+      corsOrigins: list(z.union([z.literal('*'), z.string().regex(ORIGIN, 'expected an origin such as https://shop.example.com (no path), or *')])).default([]),
     })
     .refine((s) => (s.tlsCertFile === undefined) === (s.tlsKeyFile === undefined), {
       message: 'set both PARLEY_TLS_CERT and PARLEY_TLS_KEY (PEM files) to serve https/wss, or neither',
@@ -50,6 +59,8 @@ export const ConfigSchema = z.strictObject({
     .prefault({}),
   agents: z
     .strictObject({
+      /** Off: /v1/realtime serves the bare engine (no agents, no server-side tools, no records): a Realtime-compatible model endpoint, e.g. the upstream of another Parley. */
+      enabled: bool.default(true),
       dir: z.string().min(1).default('./agents'),
       default: z.string().min(1).default('receptionist'),
     })
@@ -87,6 +98,11 @@ export const ConfigSchema = z.strictObject({
       maxInputBufferBytes: int(1024, 1024 * MiB).default(48 * MiB),
       responsesPerMinute: int(1, 1_000_000).default(120),
       tokensPerMinute: int(1, 1_000_000_000).default(400_000),
+      sessionsPerMinutePerIp: int(1, 1_000_000).default(20),
+      sessionsPerMinutePerKey: int(1, 1_000_000).default(600),
+      concurrentSessionsPerIp: int(1, 1_000_000).default(4),
+      concurrentSessionsPerKey: int(1, 1_000_000).default(100),
+      messagesPerSecond: int(1, 100_000).default(200),
     })
     .prefault({}),
 });
@@ -106,9 +122,12 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { env: 'PARLEY_SHUTDOWN_TIMEOUT_MS', path: 'server.shutdownTimeoutMs', description: 'On SIGTERM/SIGINT, how long live sessions get to close before the process exits anyway.' },
   { env: 'PARLEY_RESUME_WINDOW_MS', path: 'server.resumeWindowMs', description: 'How long after a dropped connection a client may resume its session (`/v1/realtime?session_id=…`); the conversation is re-seeded from the record.' },
   { env: 'PARLEY_TRUST_PROXY', path: 'server.trustProxy', description: 'Trust `X-Forwarded-*` headers (behind a reverse proxy / load balancer).' },
-  { env: 'PARLEY_API_KEY', path: 'server.apiKey', description: 'Admin key for the REST API (`Authorization: Bearer …`); without it the API answers only requests from this machine.' },
+  { env: 'PARLEY_API_KEY', path: 'server.apiKey', description: 'One admin key from the environment (at least 16 characters), for deployments and tests; more keys, with scopes, come from `parley keys create`. The admin API always needs an admin key.' },
   { env: 'PARLEY_TLS_CERT', path: 'server.tlsCertFile', description: 'PEM certificate file: with PARLEY_TLS_KEY, Parley serves https:// and wss:// itself (otherwise terminate TLS in a proxy).' },
   { env: 'PARLEY_TLS_KEY', path: 'server.tlsKeyFile', description: 'PEM private key file for PARLEY_TLS_CERT.' },
+  { env: 'PARLEY_TOKEN_SECRET', path: 'server.tokenSecret', description: 'Signs the short-lived session tokens `POST /api/session` hands to browsers (at least 32 characters). Nodes behind one load balancer must share it; unset = random per process.' },
+  { env: 'PARLEY_TOKEN_TTL_S', path: 'server.tokenTtlS', description: 'How long a session token may be used to connect (or reconnect), in seconds (10–600).' },
+  { env: 'PARLEY_CORS_ORIGINS', path: 'server.corsOrigins', description: 'Comma-separated web origins (`https://shop.example.com`) whose pages may call the API and open WebSockets, besides Parley\'s own; `*` allows any. Other origins get 403.' },
   { env: 'LOG_LEVEL', path: 'log.level', description: 'pino log level: fatal, error, warn, info, debug, trace, silent.' },
   { env: 'PARLEY_LOG_PRETTY', path: 'log.pretty', description: 'Human-readable logs (pino-pretty, if installed) instead of JSON lines.' },
   { env: 'PARLEY_ENGINE', path: 'engine.default', description: 'Engine for agents that name none: `local` (embedded, offline; the default), `openai` (the OpenAI Realtime API; the default when OPENAI_API_KEY is set) or `echo` (deterministic text, for protocol testing).' },
@@ -117,6 +136,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { env: 'DATABASE_URL', path: 'store.databaseUrl', description: 'PostgreSQL connection URL (`postgres://user:pass@host:5432/db`); when set, used instead of the embedded database.' },
   { env: 'PARLEY_RECORDINGS_DIR', path: 'store.recordingsDir', description: 'Folder of session recordings (agents with `recording: true`); default `<PARLEY_DATA_DIR>/recordings`.' },
   { env: 'PARLEY_RECORDING_KEY', path: 'store.recordingKey', description: 'Key the recordings are encrypted with at rest (AES-256-GCM; 64 hex characters, e.g. `openssl rand -hex 32`). Needed when an agent has `recording: true`.' },
+  { env: 'PARLEY_AGENTS', path: 'agents.enabled', description: '`off` serves the bare engine on `/v1/realtime`: no agents, no server-side tools, no records or REST API — a Realtime-compatible model endpoint (for example the upstream of another Parley\'s `openai` engine).' },
   { env: 'PARLEY_AGENTS_DIR', path: 'agents.dir', description: 'Folder of agent definitions (`*.yaml`), validated at start-up.' },
   { env: 'PARLEY_DEFAULT_AGENT', path: 'agents.default', description: 'Agent for sessions that name none (`/v1/realtime` without `?agent=`).' },
   { env: 'PARLEY_TOOL_TIMEOUT_MS', path: 'tools.timeoutMs', description: 'Longest a server-side tool may run before its call is answered with a `tool_timeout` error.' },
@@ -126,6 +146,11 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { env: 'PARLEY_MAX_CONVERSATION_AUDIO_BYTES', path: 'limits.maxConversationAudioBytes', description: 'Audio kept per conversation for retrieve/truncate; the oldest is freed first.' },
   { env: 'PARLEY_MAX_INPUT_BUFFER_BYTES', path: 'limits.maxInputBufferBytes', description: 'Uncommitted input audio one session may buffer; more is refused with `input_audio_buffer_full`.' },
   { env: 'PARLEY_RESPONSES_PER_MINUTE', path: 'limits.responsesPerMinute', description: 'Responses one session may start per minute (reported in `rate_limits.updated`).' },
+  { env: 'PARLEY_SESSIONS_PER_MINUTE_PER_IP', path: 'limits.sessionsPerMinutePerIp', description: 'New sessions (and session tokens) per minute per client address, for callers without a key (public agents). Over it: 429 with Retry-After.' },
+  { env: 'PARLEY_SESSIONS_PER_MINUTE_PER_KEY', path: 'limits.sessionsPerMinutePerKey', description: 'New sessions (and session tokens) per minute per API key (admin keys are not limited).' },
+  { env: 'PARLEY_CONCURRENT_SESSIONS_PER_IP', path: 'limits.concurrentSessionsPerIp', description: 'Sessions open at once per client address, for callers without a key.' },
+  { env: 'PARLEY_CONCURRENT_SESSIONS_PER_KEY', path: 'limits.concurrentSessionsPerKey', description: 'Sessions open at once per API key, tokens it minted included (admin keys are not limited).' },
+  { env: 'PARLEY_MESSAGES_PER_SECOND', path: 'limits.messagesPerSecond', description: 'WebSocket messages per second one connection may send; over it the socket closes with 1008 `rate_limited`.' },
   { env: 'PARLEY_TOKENS_PER_MINUTE', path: 'limits.tokensPerMinute', description: 'Token budget per session per minute (reported in `rate_limits.updated`).' },
 ];
 

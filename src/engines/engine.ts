@@ -49,6 +49,23 @@ export interface EngineContext {
    * re-seeds an upstream with after a reconnect. Absent = nothing to re-seed from.
    */
   history?: () => Promise<Item[]>;
+  /**
+   * Attach to this live call (a WebRTC or SIP call the caller holds with the engine's upstream
+   * directly) instead of opening a session of its own: the engine is then the call's sideband.
+   * Only engines with an upstream (`openai`) support it.
+   */
+  call?: { id: string };
+}
+
+/** A key for connecting to an engine directly; never the server's own credential. */
+export interface DirectClientSecret {
+  value: string;
+  /** Unix seconds: the last moment it may start a session. */
+  expiresAt: number;
+  /** The effective session the key carries. */
+  session: Record<string, unknown>;
+  /** Where the browser sends its WebRTC offer with the key (`…/v1/realtime/calls`). */
+  callsUrl: string;
 }
 
 export interface EngineFactory {
@@ -56,6 +73,11 @@ export interface EngineFactory {
   /** The model sessions run when nobody names one (default `parley-local`). */
   readonly defaultModel?: string;
   create(ctx: EngineContext): Promise<Engine>;
+  /**
+   * Engines a browser can connect to directly (OpenAI over WebRTC): a short-lived key whose
+   * session is fixed server-side. `session` is a GA session (`type: 'realtime'`, `model`…).
+   */
+  clientSecret?(session: Record<string, unknown>, ttlS: number): Promise<DirectClientSecret>;
   /** Frees what the engine shares between sessions (worker processes…). */
   close?(): Promise<void>;
 }

@@ -9,15 +9,24 @@ import { RecordingStore } from '../recordings/recording-store.js';
 import type { EngineRegistry } from '../engines/engine.js';
 import { SessionRegistry } from '../session/registry.js';
 import { registerRealtimeRoute } from '../transports/realtime-ws/route.js';
+import { registerCallRoutes } from '../transports/realtime-ws/calls-route.js';
 import { registerHealthRoutes } from './health.js';
 import type { AgentRegistry } from '../agents/index.js';
 import type { Store } from '../store/types.js';
 import { registerApi } from './api/index.js';
 import { PACKAGE_VERSION } from './version.js';
+import { ApiKeyStore } from '../auth/api-keys.js';
+import { Authenticator } from '../auth/principal.js';
+import { SessionTokens, tokenKey } from '../auth/session-token.js';
+import { Access } from './access/access.js';
+import { registerOrigins } from './access/origins.js';
+import { InProcessAdmission, type Admission } from './limits/admission.js';
+import { SessionRateLimits } from './limits/session-rate.js';
 
 export interface ParleyServer {
   app: FastifyInstance;
   sessions: SessionRegistry;
+  access: Access;
   /** Stops taking sessions, ends live ones with 1001, closes the server. */
   shutdown(reason: string): Promise<void>;
   readonly draining: boolean;
@@ -31,6 +40,8 @@ export interface ServerDeps {
   /** Agents and the store: sessions run agents, and the REST API is served. Without them, bare engines (protocol tests). */
   agents?: AgentRegistry;
   store?: Store;
+  /** Concurrent-session admission; default in-process (one node). */
+  admission?: Admission;
 }
 
 /** The recording store when a key is set; an agent that records without one stops start-up. */
@@ -49,6 +60,14 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Par
   const app = Fastify({ loggerInstance: deps.logger, trustProxy: config.server.trustProxy, ...https }) as unknown as FastifyInstance;
   const sessions = new SessionRegistry();
   const recordings = recordingStore(config, deps.agents);
+  const keys = deps.store ? new ApiKeyStore(deps.store.db) : undefined;
+  const access = new Access(
+    new Authenticator({ adminKey: config.server.apiKey, keys, tokens: new SessionTokens(tokenKey(config.server.tokenSecret)) }),
+    keys,
+    new SessionRateLimits(config.limits),
+    deps.admission ?? new InProcessAdmission(),
+    config.limits,
+  );
   let draining = false;
 
   await app.register(websocket, {
@@ -62,13 +81,17 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Par
     },
   });
 
+  // After the websocket plugin: its own onRequest hook must see a refused upgrade to close its socket.
+  await registerOrigins(app, config.server.corsOrigins);
   registerHealthRoutes(app, { isReady: () => !draining });
-  registerRealtimeRoute(app, { config, engines: deps.engines, sessions, logger: deps.logger, isDraining: () => draining, agents: deps.agents, store: deps.store, recordings });
-  if (deps.store) await registerApi(app, { store: deps.store, apiKey: config.server.apiKey, version: PACKAGE_VERSION, recordings });
+  registerRealtimeRoute(app, { config, engines: deps.engines, sessions, logger: deps.logger, isDraining: () => draining, agents: deps.agents, store: deps.store, recordings, access });
+  registerCallRoutes(app, { config, sessions, logger: deps.logger, access });
+  if (deps.store) await registerApi(app, { store: deps.store, access, config, engines: deps.engines, agents: deps.agents, version: PACKAGE_VERSION, recordings, sessions, logger: deps.logger });
 
   return {
     app,
     sessions,
+    access,
     get draining() {
       return draining;
     },

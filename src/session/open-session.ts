@@ -1,12 +1,10 @@
 import type { Logger } from 'pino';
-import { agentSessionUpdate, agentVocabulary, type Agent } from '../agents/index.js';
+import { agentVocabulary, type Agent } from '../agents/index.js';
 import type { Config } from '../config/schema.js';
-import { sessionModel, type EngineRegistry } from '../engines/engine.js';
-import { applySessionUpdate, defaultSessionConfig } from '../engines/inprocess/session-config.js';
+import type { EngineRegistry } from '../engines/engine.js';
 import type { FunctionTool } from '../protocol/schemas/index.js';
 import type { RecordingStore } from '../recordings/recording-store.js';
 import type { SessionDetail, Store, Transport } from '../store/types.js';
-import { ToolRegistry } from '../tools/registry.js';
 import { ToolRunner } from '../tools/runner.js';
 import type { ToolContext } from '../tools/types.js';
 import { AgentRuntime, type ToolExecutor } from './agent-runtime.js';
@@ -16,6 +14,8 @@ import { SessionAudioRecorder } from './audio-recorder.js';
 import { conversationHistory } from './history.js';
 import { RealtimeSession } from './realtime-session.js';
 import { SessionRecorder } from './session-recorder.js';
+import { SessionOpenError } from './session-open-error.js';
+import { planAgentSession } from './agent-session-plan.js';
 
 export interface SessionServices {
   config: Config;
@@ -35,21 +35,15 @@ export interface OpenSessionRequest {
   model?: string;
   /** Resume this session (a reconnect): same id and caller, the conversation re-seeded from its record. */
   resume?: SessionDetail;
+  /** A new session's id, when it was promised in advance (a session token names it); default: a fresh one. */
+  sessionId?: string;
+  /** Attach the engine to this live call (a sideband; see `openSidebandSession`) instead of opening a session of its own. */
+  call?: { id: string };
   logger: Logger;
 }
 
-export class SessionOpenError extends Error {
-  constructor(
-    readonly code: 'engine_unavailable' | 'engine_failed' | 'resume_refused' | 'recording_unavailable',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'SessionOpenError';
-  }
-}
+export { SessionOpenError };
 
-/** The transcription model name an engine understands. */
-const transcriptionModel = (engine: string): string | undefined => (engine === 'local' || engine === 'echo' ? 'parley-local' : undefined);
 
 /**
  * Opens a session with an agent applied before any caller audio flows: the engine starts
@@ -59,20 +53,10 @@ const transcriptionModel = (engine: string): string | undefined => (engine === '
  */
 export async function openAgentSession(svc: SessionServices, req: OpenSessionRequest): Promise<RealtimeSession> {
   const { agent } = req;
-  const engineName = agent.engine ?? svc.config.engine.default;
-  const factory = svc.engines.get(engineName);
-  if (!factory) throw new SessionOpenError('engine_unavailable', `Agent '${agent.name}' needs engine '${engineName}', which this server does not have (available: ${svc.engines.names().join(', ')}).`);
-
+  const { engineName, factory, model, tools, session: session0 } = planAgentSession({ config: svc.config, engines: svc.engines, business: svc.store.business }, agent, req.model);
   if (agent.recording && !svc.recordings) throw new SessionOpenError('recording_unavailable', `Agent '${agent.name}' records its sessions, but no recording key is set: set PARLEY_RECORDING_KEY (openssl rand -hex 32).`);
-
-  const tools = ToolRegistry.fromSpecs(agent.tools, { business: svc.store.business });
-  const model = sessionModel(factory, svc.config.engine, req.model, agent.model);
-  const update = agentSessionUpdate(agent, { toolDefinitions: (spec) => tools.get(spec.name)!.definition, transcriptionModel: transcriptionModel(engineName) });
-  // The agent's idle limit: the engine re-prompts after this long, the runtime ends the call after enough re-prompts.
-  const td = update.audio?.input?.turn_detection;
-  if (td && td.type === 'server_vad' && (td.idle_timeout_ms === null || td.idle_timeout_ms === undefined)) td.idle_timeout_ms = agent.limits.idleTimeoutMs;
-  const session0 = applySessionUpdate(defaultSessionConfig(model), update, { audioProduced: false });
   if (req.resume) session0.id = req.resume.id;
+  else if (req.sessionId) session0.id = req.sessionId;
   const sessionId = session0.id;
   const callerId = req.resume ? req.resume.callerId : req.callerId;
   const log = req.logger.child({ session_id: sessionId, agent: agent.name });
@@ -93,7 +77,7 @@ export async function openAgentSession(svc: SessionServices, req: OpenSessionReq
     return detail ? conversationHistory(detail) : [];
   };
   const hints = { idlePrompt: agent.limits.idlePrompt, vocabulary: agentVocabulary(agent) };
-  const engine = await factory.create({ session: session0, limits: svc.config.limits, logger: log, agent: hints, history }).catch((err: unknown) => {
+  const engine = await factory.create({ session: session0, limits: svc.config.limits, logger: log, agent: hints, history, ...(req.call ? { call: req.call } : {}) }).catch((err: unknown) => {
     throw new SessionOpenError('engine_failed', `Engine '${engineName}' could not start a session: ${(err as Error).message}`);
   });
 

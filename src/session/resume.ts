@@ -3,6 +3,10 @@ import { AGENT_END_REASONS } from './agent-runtime.js';
 
 export const SESSION_ID = /^sess_[A-Za-z0-9]{1,64}$/;
 
+/** What a caller id may be (`?caller_id=`, `caller_id` of POST /api/session): ids, phone numbers, emails. */
+export const CALLER_ID = /^[A-Za-z0-9+_.:@-]{1,128}$/;
+export const CALLER_ID_RULE = 'caller_id must be 1–128 characters: letters, digits and + _ . : @ -';
+
 export interface ResumeRequest {
   sessionId: string;
   /** `?caller_id=` of the reconnect: must be the session's own. */

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { ConfigSchema, type Config } from '../../src/config/schema.js';
+import type { EngineRegistry } from '../../src/engines/engine.js';
 import { defaultEngines } from '../../src/engines/index.js';
 import { buildServer, type ParleyServer } from '../../src/server/app.js';
 import { loadAgents } from '../../src/agents/index.js';
@@ -20,14 +21,18 @@ export interface TestServerOptions {
   /** Run agents from this folder, over `store` (default: a fresh in-memory PGlite store). */
   agentsDir?: string;
   store?: Store;
+  /** Serve these engines instead of `defaultEngines` (e.g. an `openai` engine pointed at another Parley); closed with the server. */
+  engines?: EngineRegistry;
 }
 
 /** A Parley server on a free loopback port with the echo engine and silent logs. */
 export async function startTestServer(overrides: Record<string, unknown> = {}, opts: TestServerOptions = {}): Promise<TestServer> {
   const tls = opts.tls ? { tlsCertFile: opts.tls.certFile, tlsKeyFile: opts.tls.keyFile } : {};
-  const config = ConfigSchema.parse({ engine: { default: 'echo' }, ...overrides, server: { ...(overrides.server as object | undefined), host: '127.0.0.1', port: 0, ...tls } });
+  // Every test talks from 127.0.0.1, and many send audio faster than real time: those limits are lifted unless a test sets them.
+  const limits = { sessionsPerMinutePerIp: 1_000_000, concurrentSessionsPerIp: 1_000_000, messagesPerSecond: 100_000, ...(overrides.limits as object | undefined) };
+  const config = ConfigSchema.parse({ engine: { default: 'echo' }, ...overrides, limits, server: { ...(overrides.server as object | undefined), host: '127.0.0.1', port: 0, ...tls } });
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const engines = await defaultEngines(logger);
+  const engines = opts.engines ?? (await defaultEngines(logger));
   const withAgents = opts.agentsDir
     ? { agents: await loadAgents(opts.agentsDir, { engines: engines.names() }), store: opts.store ?? (await openStore({ dataDir: 'memory://' })) }
     : {};

@@ -15,6 +15,9 @@ import { AudioFactory, missingTools, mix, whiteNoise } from '../helpers/speech-a
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { streamRealtime } from '../helpers/voice-session.js';
 
+const ADMIN_KEY = 'test-admin-key-0123456789';
+const ADMIN = { headers: { authorization: `Bearer ${ADMIN_KEY}` } };
+
 const agent = (name: string, recording: boolean): string => `name: ${name}
 description: Recording test agent.
 instructions: Test.
@@ -39,7 +42,7 @@ describe('recording: raw audio only for agents that record, encrypted at rest', 
     writeFileSync(join(agents, 'recorded.yaml'), agent('recorded', true));
     writeFileSync(join(agents, 'plain.yaml'), agent('plain', false));
     store = await openStore({ dataDir: 'memory://' });
-    srv = await startTestServer({ engine: { default: 'local' }, agents: { default: 'plain' }, store: { recordingsDir: recordings, recordingKey: key } }, { agentsDir: agents, store });
+    srv = await startTestServer({ engine: { default: 'local' }, server: { apiKey: ADMIN_KEY }, agents: { default: 'plain' }, store: { recordingsDir: recordings, recordingKey: key } }, { agentsDir: agents, store });
   });
   after(async () => {
     audio.dispose();
@@ -73,13 +76,13 @@ describe('recording: raw audio only for agents that record, encrypted at rest', 
     const plain = Buffer.from(sent.buffer, sent.byteOffset, sent.byteLength);
     assert.equal(onDisk.indexOf(plain.subarray(24_000, 24_064)), -1, 'no raw audio on disk');
 
-    const caller = await fetch(`${srv.url}/api/sessions/${id}/recording?track=caller`);
+    const caller = await fetch(`${srv.url}/api/sessions/${id}/recording?track=caller`, ADMIN);
     assert.equal(caller.status, 200);
     assert.equal(caller.headers.get('content-type'), 'audio/wav');
     const heard = readWav(new Uint8Array(await caller.arrayBuffer()));
     assert.equal(heard.sampleRate, 24000);
     assert.deepEqual(heard.samples, sent, "the caller's track is exactly what the caller sent");
-    const said = readWav(new Uint8Array(await (await fetch(`${srv.url}/api/sessions/${id}/recording?track=agent`)).arrayBuffer()));
+    const said = readWav(new Uint8Array(await (await fetch(`${srv.url}/api/sessions/${id}/recording?track=agent`, ADMIN)).arrayBuffer()));
     assert.ok(agentBytes > 24_000, 'the agent spoke');
     assert.equal(said.samples.length, agentBytes / 2, "the agent's track is all the audio it sent");
 
@@ -89,7 +92,7 @@ describe('recording: raw audio only for agents that record, encrypted at rest', 
   it('stores no audio for an agent that does not record', async () => {
     const { id } = await call('plain');
     assert.equal(readdirSync(recordings).includes(id), false);
-    const res = await fetch(`${srv.url}/api/sessions/${id}/recording`);
+    const res = await fetch(`${srv.url}/api/sessions/${id}/recording`, ADMIN);
     assert.equal(res.status, 404);
     assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'recording_not_found');
   });

@@ -37,9 +37,9 @@ describe('agent access on /v1/realtime', () => {
   });
 
   it('an access: key agent refuses a missing or wrong key before the upgrade', async () => {
-    assert.deepEqual(await refusedUpgrade(`${srv.wsUrl}?agent=backoffice`), { status: 401, code: 'unauthorized' });
-    assert.deepEqual(await refusedUpgrade(`${srv.wsUrl}?agent=backoffice`, { headers: { authorization: 'Bearer wrong-key-0123456789' } }), { status: 401, code: 'unauthorized' });
-    assert.deepEqual(await refusedUpgrade(`${srv.wsUrl}?agent=backoffice`, { protocols: ['realtime', 'openai-insecure-api-key.wrong'] }), { status: 401, code: 'unauthorized' });
+    assert.deepEqual(await refusedUpgrade(`${srv.wsUrl}?agent=backoffice`), { status: 401, code: 'missing_credential' });
+    assert.deepEqual(await refusedUpgrade(`${srv.wsUrl}?agent=backoffice`, { headers: { authorization: 'Bearer wrong-key-0123456789' } }), { status: 401, code: 'invalid_credential' });
+    assert.deepEqual(await refusedUpgrade(`${srv.wsUrl}?agent=backoffice`, { protocols: ['realtime', 'openai-insecure-api-key.wrong'] }), { status: 401, code: 'invalid_credential' });
   });
 
   it('an access: key agent accepts the key as a Bearer header or as the browser subprotocol', async () => {

@@ -77,12 +77,29 @@ export function normaliseBaseUrl(raw: string, name = 'OPENAI_BASE_URL'): string 
 
 /** `https://api.openai.com/v1` + model → `wss://api.openai.com/v1/realtime?model=<model>` (query of the base kept). */
 export function realtimeUrl(baseUrl: string, model: string): string {
+  return realtimeSocketUrl(baseUrl, 'model', model);
+}
+
+/** The sideband of a live call: `wss://api.openai.com/v1/realtime?call_id=<id>` (no model: the call has one). */
+export function sidebandUrl(baseUrl: string, callId: string): string {
+  return realtimeSocketUrl(baseUrl, 'call_id', callId);
+}
+
+function realtimeSocketUrl(baseUrl: string, param: 'model' | 'call_id', value: string): string {
   const url = new URL(normaliseBaseUrl(baseUrl));
   if (url.protocol === 'http:') url.protocol = 'ws:';
   else if (url.protocol === 'https:') url.protocol = 'wss:';
   url.pathname = `${url.pathname.replace(/\/+$/, '')}/realtime`;
-  url.searchParams.set('model', model);
+  url.searchParams.set(param, value);
   return url.toString();
+}
+
+/** The API root for plain HTTP requests (hanging up a call): a `ws(s)://` base is taken as `http(s)://`. */
+export function httpBaseUrl(baseUrl: string): string {
+  const url = new URL(normaliseBaseUrl(baseUrl));
+  if (url.protocol === 'ws:') url.protocol = 'http:';
+  else if (url.protocol === 'wss:') url.protocol = 'https:';
+  return url.toString().replace(/\/+$/, '');
 }
 
 /**

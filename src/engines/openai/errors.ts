@@ -22,7 +22,9 @@ export type OpenAIEngineErrorCode =
   /** The upstream sent an `error` while the session was being set up. */
   | 'upstream_error'
   /** The upstream refused the agent's session configuration (`session.update`). */
-  | 'upstream_session_rejected';
+  | 'upstream_session_rejected'
+  /** HTTP 404 at a sideband's upgrade (`?call_id=`): the call has ended, or never existed. */
+  | 'call_not_found';
 
 export class OpenAIEngineError extends Error {
   readonly code: OpenAIEngineErrorCode;
@@ -40,9 +42,12 @@ export class OpenAIEngineError extends Error {
   }
 }
 
-/** The error for an HTTP answer to the upgrade; `detail` is the server's own error text, already redacted. */
-export function upgradeRefused(status: number, detail: string, model: string): OpenAIEngineError {
+/** The error for an HTTP answer to the upgrade; `detail` is the server's own error text, already redacted; `callId` for a sideband. */
+export function upgradeRefused(status: number, detail: string, model: string, callId?: string): OpenAIEngineError {
   const said = detail ? `: ${detail}` : '';
+  if (status === 404 && callId !== undefined) {
+    return new OpenAIEngineError('call_not_found', `OpenAI Realtime has no live call '${callId}' (HTTP 404)${said}. The call has ended, or the id is wrong: it is the last segment of the Location header of POST /v1/realtime/calls, or data.call_id of a realtime.call.incoming webhook.`, { status, retriable: false });
+  }
   if (status === 401 || status === 403) {
     return new OpenAIEngineError('upstream_auth_failed', `OpenAI Realtime refused the API key (HTTP ${status})${said}. Check OPENAI_API_KEY, and OPENAI_BASE_URL if you point at a proxy.`, { status, retriable: false });
   }

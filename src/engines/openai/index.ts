@@ -1,6 +1,7 @@
 import type { EngineFactory } from '../engine.js';
 import { resolveOpenAIEngineConfig, type OpenAIEngineOptions } from './config.js';
 import { OpenAIEngine } from './openai-engine.js';
+import { createUpstreamClientSecret } from './client-secrets.js';
 
 export { DEFAULT_BASE_URL, openaiEngineConfigFromEnv, realtimeUrl, resolveOpenAIEngineConfig, type OpenAIEngineConfig, type OpenAIEngineOptions } from './config.js';
 export { OpenAIEngineError, type OpenAIEngineErrorCode } from './errors.js';
@@ -19,5 +20,6 @@ export function createOpenAIEngine(opts: OpenAIEngineOptions): EngineFactory {
     name: 'openai',
     defaultModel: 'gpt-realtime',
     create: (ctx) => OpenAIEngine.connect(ctx, config),
+    clientSecret: (session, ttlS) => createUpstreamClientSecret(config, session, ttlS),
   };
 }

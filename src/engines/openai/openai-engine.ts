@@ -17,8 +17,10 @@ import type { Engine, EngineCloseListener, EngineContext, ServerEventListener } 
 import { EngineListeners } from '../engine-listeners.js';
 import { BoundedSet } from './bounded-set.js';
 import { ClientQueue } from './client-queue.js';
-import { realtimeUrl, upstreamHeaders, type OpenAIEngineConfig } from './config.js';
+import { realtimeUrl, sidebandUrl, upstreamHeaders, type OpenAIEngineConfig } from './config.js';
 import { ConversationLog } from './conversation-log.js';
+import { OpenAIEngineError } from './errors.js';
+import { hangUpCall } from './hangup.js';
 import { mergeHistory } from './history-merge.js';
 import { PendingItems } from './pending-items.js';
 import { Reconnector } from './reconnect/reconnector.js';
@@ -27,7 +29,7 @@ import { ResponseTracker } from './response-tracker.js';
 import { Rollover } from './rollover.js';
 import { seedUpstream } from './seed-upstream.js';
 import { mergeSessionUpdate, parseEffectiveSession, sessionUpdateFrom } from './session-update.js';
-import { describeClose, UpstreamSocket, type UpstreamEvent } from './upstream-socket.js';
+import { describeClose, UpstreamSocket, type UpstreamCloseInfo, type UpstreamEvent } from './upstream-socket.js';
 
 /** Codes of the events the engine itself sends to the caller. */
 export const OpenAIEngineEventCode = {
@@ -77,6 +79,14 @@ interface Outage {
  *   is re-seeded with its output, never emitted again;
  * - rolling over: before OpenAI's 60-minute limit the session moves to a prepared upstream at a
  *   quiet moment, unseen by the caller.
+ *
+ * Attached to a call (`ctx.call`: a WebRTC or SIP call the caller holds with OpenAI directly) the
+ * engine is the call's sideband (`?call_id=`): the agent's session goes up the same way and tools
+ * run here, but the caller's audio never passes through (it goes on the call's media path), a
+ * reconnect re-attaches without re-seeding (the conversation lives in the call; re-creating it
+ * would duplicate it) and without asking again for an answer the call kept producing, there is
+ * no rollover (the call's own limit ends it), an end of the call ends the engine, and an end
+ * Parley chooses (a goodbye, a limit) hangs the call up.
  */
 export class OpenAIEngine implements Engine {
   readonly name = 'openai';
@@ -110,6 +120,10 @@ export class OpenAIEngine implements Engine {
   private readonly deleted = new BoundedSet(4096);
   private reAsks: (ResponseCreateParams | undefined)[] = [];
   private outage: Outage | null = null;
+  /** The call this engine is the sideband of; undefined = a session of its own. */
+  private readonly call: { id: string } | undefined;
+  /** The call is known to be over: nothing to hang up, nothing to re-attach to. */
+  private callGone = false;
   private readonly reconnector: Reconnector;
   private readonly rollover: Rollover<Prepared>;
 
@@ -118,6 +132,7 @@ export class OpenAIEngine implements Engine {
     private readonly config: OpenAIEngineConfig,
   ) {
     this.sessionId = ctx.session.id;
+    this.call = ctx.call;
     this.confirmed = ctx.session;
     this.log = ctx.logger.child({ engine: 'openai' });
     this.conversation = new ConversationLog(ctx.limits.maxConversationItems);
@@ -172,6 +187,8 @@ export class OpenAIEngine implements Engine {
 
   send(event: ClientEvent): void {
     if (this.closed) return;
+    // A call's audio reaches the model on the call's own media path; a sideband has none to add.
+    if (this.call && event.type === 'input_audio_buffer.append') return;
     try {
       // The hot path: audio straight through.
       if (event.type === 'input_audio_buffer.append' && this.active?.isOpen && this.connection.state === 'open') return void this.active.send(event);
@@ -191,7 +208,7 @@ export class OpenAIEngine implements Engine {
   }
 
   async close(reason = 'closed'): Promise<void> {
-    this.shutdown(reason);
+    await this.shutdown(reason);
   }
 
   // ---- Upstream → caller ----
@@ -233,6 +250,8 @@ export class OpenAIEngine implements Engine {
 
   private upstreamError(gen: number, raw: UpstreamEvent): void {
     const err = (raw.error ?? {}) as ErrorBody;
+    // A call's session expiring is the call ending: a new sideband would find no call.
+    if (this.call && err.code === 'session_expired') return this.callEnded(gen, `the call reached its time limit (${err.message ?? 'session_expired'})`);
     // A server error or an expired session: this upstream can't be trusted to go on; a fresh one can.
     if (err.type === 'server_error' || err.code === 'session_expired') {
       return this.lost(gen, `upstream ${err.code ?? err.type}: ${err.message ?? 'no message'}`);
@@ -339,11 +358,31 @@ export class OpenAIEngine implements Engine {
     this.emit(
       this.errorEvent(
         OpenAIEngineEventCode.reconnecting,
-        `The connection to the OpenAI Realtime API was lost (${cause}); reconnecting. The conversation will resume where it left off; audio sent until then is not heard, and an answer that was cut off will be asked for again.`,
+        this.call
+          ? `The sideband connection to call ${this.call.id} was lost (${cause}); re-attaching. The call itself goes on; what it says until then is not seen here.`
+          : `The connection to the OpenAI Realtime API was lost (${cause}); reconnecting. The conversation will resume where it left off; audio sent until then is not heard, and an answer that was cut off will be asked for again.`,
         undefined,
       ),
     );
-    this.failInFlight(OpenAIEngineEventCode.reconnecting, 'The connection to the model was lost during this response; it will be asked for again once the connection is back.');
+    this.failInFlight(
+      OpenAIEngineEventCode.reconnecting,
+      this.call ? 'The sideband connection to the call was lost during this response; the call may still finish it.' : 'The connection to the model was lost during this response; it will be asked for again once the connection is back.',
+    );
+  }
+
+  /** The upstream closed on its own. A sideband closed normally means the call is over; anything else is a connection lost. */
+  private upstreamClosed(gen: number, info: UpstreamCloseInfo): void {
+    if (this.call && info.code === 1000) return this.callEnded(gen, `its server closed the sideband, ${describeClose(info)}`);
+    this.lost(gen, `connection closed, ${describeClose(info)}`);
+  }
+
+  /** The call is over (the caller hung up, it was hung up elsewhere, it expired): the engine ends with it, cleanly. */
+  private callEnded(gen: number | null, why: string): void {
+    if (this.closed || (gen !== null && gen !== this.activeGen)) return;
+    this.callGone = true;
+    const reason = `call ended: ${why}`;
+    this.log.info({ call_id: this.call?.id, reason }, 'the call ended; the engine closes');
+    void this.shutdown('call ended', { code: 'session_completed', reason });
   }
 
   private async reconnectAttempt(attempt: number): Promise<void> {
@@ -352,7 +391,8 @@ export class OpenAIEngine implements Engine {
     try {
       const created = await sock.open();
       this.assertCurrent(sock);
-      const plan = planReseed(await this.historyForSeed());
+      // A call keeps its conversation upstream: re-creating it would say everything twice.
+      const plan = this.call ? { events: [], skipped: [] } : planReseed(await this.historyForSeed());
       this.assertCurrent(sock);
       this.logSkipped(plan.skipped);
       for (const e of plan.events) this.ownEventIds.add(e.event_id as string);
@@ -410,16 +450,18 @@ export class OpenAIEngine implements Engine {
     const failed = this.responses.failAll();
     this.excluded.addAll(failed.partialItemIds);
     this.conversation.remove(failed.partialItemIds);
-    this.reAsks.push(...failed.reAsk);
+    // A call's response runs on upstream and the caller hears it: asking again would answer twice.
+    if (!this.call) this.reAsks.push(...failed.reAsk);
     for (const r of failed.responses) this.emit(serverEvent('response.done', { response: failedResponse(r, code, message) }));
   }
 
   private giveUp(last: Error, attempts: number): void {
     if (this.closed) return;
+    if (this.call && last instanceof OpenAIEngineError && last.code === 'call_not_found') return this.callEnded(null, 'the call is gone (HTTP 404 when re-attaching)');
     const reason = `OpenAI Realtime could not be reached again after ${attempts} attempt${attempts === 1 ? '' : 's'} (${last.message}); the session has ended. Start a new session; if this persists, check the network and OPENAI_BASE_URL, and status.openai.com.`;
     this.log.error({ attempts, code: (last as { code?: string }).code }, 'upstream unavailable; ending the session');
     this.emit(this.errorEvent(OpenAIEngineEventCode.unavailable, reason, undefined));
-    this.shutdown('upstream unavailable', { code: OpenAIEngineEventCode.unavailable, reason });
+    void this.shutdown('upstream unavailable', { code: OpenAIEngineEventCode.unavailable, reason });
   }
 
   // ---- Rolling over before the session limit ----
@@ -487,10 +529,11 @@ export class OpenAIEngine implements Engine {
 
   private newSocket(): UpstreamSocket {
     return new UpstreamSocket({
-      url: realtimeUrl(this.config.baseUrl, this.ctx.session.model),
+      url: this.call ? sidebandUrl(this.config.baseUrl, this.call.id) : realtimeUrl(this.config.baseUrl, this.ctx.session.model),
       headers: upstreamHeaders(this.config),
       generation: ++this.generations,
       model: this.ctx.session.model,
+      callId: this.call?.id,
       apiKey: this.config.apiKey,
       connectTimeoutMs: this.config.connectTimeoutMs,
       heartbeatIntervalMs: this.config.heartbeatIntervalMs,
@@ -505,11 +548,12 @@ export class OpenAIEngine implements Engine {
     this.activeGen = sock.generation;
     this.updatesInFlight = [];
     sock.onEvent = (e) => this.fromUpstream(sock.generation, e);
-    sock.onClose = (info) => this.lost(sock.generation, `connection closed, ${describeClose(info)}`);
+    sock.onClose = (info) => this.upstreamClosed(sock.generation, info);
     this.connection.trySend('opened');
-    this.rollover.arm();
+    // A call's time limit is the call's: a fresh sideband would not extend it.
+    if (!this.call) this.rollover.arm();
     const upstreamSession = (created.session ?? {}) as { id?: unknown };
-    this.log.info({ generation: sock.generation, upstream_session_id: upstreamSession.id }, 'upstream session serving');
+    this.log.info({ generation: sock.generation, upstream_session_id: upstreamSession.id, call_id: this.call?.id }, this.call ? 'attached to the call' : 'upstream session serving');
   }
 
   /** The session now: as confirmed, plus updates sent and not yet answered, plus (optionally) those waiting to be sent. */
@@ -572,9 +616,12 @@ export class OpenAIEngine implements Engine {
     this.out.emit(event, (err) => this.log.error({ err, type: event.type }, 'a server-event listener threw'));
   }
 
-  /** Ends everything; `closed` is told to the close listeners (an end the engine chose), then all are forgotten. */
-  private shutdown(reason: string, closed?: { code: string; reason: string }): void {
-    if (this.closed) return;
+  /**
+   * Ends everything; `closed` is told to the close listeners (an end the engine chose), then all
+   * are forgotten. Attached to a call that is still up, it hangs the call up (resolves when done).
+   */
+  private shutdown(reason: string, closed?: { code: string; reason: string }): Promise<void> {
+    if (this.closed) return Promise.resolve();
     this.closed = true;
     this.reconnector.stop();
     this.rollover.disarm();
@@ -585,8 +632,11 @@ export class OpenAIEngine implements Engine {
     this.connection.trySend('close');
     this.connection.trySend('closed');
     this.early = [];
+    // After the sideband's close went out: the call's end then reaches nobody here.
+    const hangup = this.call && !this.callGone ? hangUpCall(this.config, this.call.id, this.log) : Promise.resolve();
     if (closed) this.out.close(closed);
     this.out.clear();
+    return hangup;
   }
 }
 

@@ -12,6 +12,8 @@ export interface UpstreamSocketOptions {
   /** Which connection of the session this is: events of an older one are ignored by the engine. */
   generation: number;
   model: string;
+  /** The call this socket is the sideband of (`?call_id=`), for a precise refusal. */
+  callId?: string | undefined;
   apiKey: string;
   connectTimeoutMs: number;
   heartbeatIntervalMs: number;
@@ -156,7 +158,7 @@ export class UpstreamSocket {
       res.on('error', () => resolve());
       res.on('close', resolve);
     });
-    return upgradeRefused(status, this.redact(errorText(Buffer.concat(chunks).toString('utf8'))), this.opts.model);
+    return upgradeRefused(status, this.redact(errorText(Buffer.concat(chunks).toString('utf8'))), this.opts.model, this.opts.callId);
   }
 
   private redact(text: string): string {

@@ -1,4 +1,5 @@
 import initial from './001_initial.js';
+import apiKeys from './002_api_keys.js';
 
 /**
  * One schema migration: `statements` run in order, in one transaction, on PGlite and on
@@ -12,4 +13,4 @@ export interface Migration {
 }
 
 /** Every migration this code knows, in version order. */
-export const MIGRATIONS: readonly Migration[] = [initial];
+export const MIGRATIONS: readonly Migration[] = [initial, apiKeys];

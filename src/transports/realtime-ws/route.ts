@@ -7,22 +7,16 @@ import { isBetaClient } from '../../protocol/beta/index.js';
 import { RealtimeSession } from '../../session/realtime-session.js';
 import type { SessionRegistry } from '../../session/registry.js';
 import { closeReason, RealtimeSocket } from './connection.js';
-import type { Agent, AgentRegistry } from '../../agents/index.js';
-import { checkAdminKey } from '../../server/api/auth.js';
+import { attachSideband, refuseSideband } from './sideband.js';
+import type { AgentRegistry } from '../../agents/index.js';
 import { openAgentSession, SessionOpenError } from '../../session/open-session.js';
 import type { Store } from '../../store/types.js';
-import { checkResume, type ResumeRequest } from '../../session/resume.js';
+import { CALLER_ID, CALLER_ID_RULE } from '../../session/resume.js';
+import type { Access } from '../../server/access/access.js';
+import { refusalOf, sendRefusal } from '../../server/access/refusal.js';
+import { admitRealtime, type Admitted, type RealtimeQuery } from './admit.js';
 import type { RecordingStore } from '../../recordings/recording-store.js';
 
-const CALLER_ID = /^[A-Za-z0-9+_.:@-]{1,128}$/;
-
-const resumeRequest = (deps: RealtimeRouteDeps, q: RealtimeQuery): ResumeRequest => ({
-  sessionId: q.session_id ?? '',
-  callerId: q.caller_id,
-  agent: q.agent,
-  windowMs: deps.config.server.resumeWindowMs,
-  maxDurationMs: (name) => (deps.agents?.get(name)?.limits.maxDurationS ?? 0) * 1000,
-});
 
 export interface RealtimeRouteDeps {
   config: Config;
@@ -30,20 +24,11 @@ export interface RealtimeRouteDeps {
   sessions: SessionRegistry;
   logger: Logger;
   isDraining: () => boolean;
+  access: Access;
   /** With agents and a store, every session runs an agent (tools, memory, records); without, the bare engine. */
   agents?: AgentRegistry;
   store?: Store;
   recordings?: RecordingStore;
-}
-
-interface RealtimeQuery {
-  model?: string;
-  agent?: string;
-  caller_id?: string;
-  intent?: string;
-  call_id?: string;
-  /** Resume this session (a reconnect): its conversation is re-seeded from the record. */
-  session_id?: string;
 }
 
 const subprotocols = (req: FastifyRequest): string[] =>
@@ -53,8 +38,11 @@ const subprotocols = (req: FastifyRequest): string[] =>
     .filter(Boolean);
 
 function refuse(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
-  return reply.code(status).send({ error: { type: 'invalid_request_error', code, message } });
+  return sendRefusal(reply, { status, code, message });
 }
+
+/** What preValidation let each connection in for, handed to its wsHandler. */
+const admissions = new WeakMap<FastifyRequest, Admitted>();
 
 /** `GET /v1/realtime` (WebSocket): Parley's Realtime endpoint, GA and beta dialects. */
 export function registerRealtimeRoute(app: FastifyInstance, deps: RealtimeRouteDeps): void {
@@ -63,56 +51,47 @@ export function registerRealtimeRoute(app: FastifyInstance, deps: RealtimeRouteD
     url: '/v1/realtime',
     // Refuse before the upgrade, with an HTTP status a client can act on.
     preValidation: async (req, reply) => {
-      // `access: key` agents need a key; public ones (the website widget) do not.
-      const agentAccess = (agent: Agent): FastifyReply | undefined => {
-        if (agent.access === 'public') return undefined;
-        const check = checkAdminKey(deps.config.server.apiKey, req, `Agent '${agent.name}'`);
-        return check.ok ? undefined : refuse(reply, check.status, check.code, check.message);
-      };
       if (deps.isDraining()) return refuse(reply, 503, 'server_draining', 'This server is shutting down; connect again to reach another instance.');
       const q = req.query;
       if (q.intent !== undefined && q.intent !== 'transcription') return refuse(reply, 400, 'invalid_value', `Unknown intent '${q.intent}'.`);
       if (q.intent === 'transcription') return refuse(reply, 400, 'unsupported', 'Transcription-only sessions (?intent=transcription) are not supported yet; open a realtime session with ?model=.');
-      if (q.call_id !== undefined) return refuse(reply, 400, 'unsupported', 'Sideband connections (?call_id=) need the openai engine; they are not available on this server.');
-      if (q.caller_id !== undefined && !CALLER_ID.test(q.caller_id)) return refuse(reply, 400, 'invalid_value', 'caller_id must be 1–128 characters: letters, digits and + _ . : @ -');
-      if (q.session_id !== undefined) {
-        if (!deps.agents || !deps.store) return refuse(reply, 400, 'unsupported', 'Resuming a session (?session_id=) needs agents and a store; this server runs a bare engine.');
-        const check = await checkResume(deps.store.records, resumeRequest(deps, q));
-        if (!check.ok) return refuse(reply, check.status, check.code, check.message);
-        const agent = deps.agents.get(check.detail.agent);
-        if (!agent) return refuse(reply, 410, 'agent_not_found', `Session '${check.detail.id}' ran agent '${check.detail.agent}', which this server no longer has.`);
-        return agentAccess(agent);
+      if (q.call_id !== undefined) return refuseSideband(deps, req, reply);
+      if (q.caller_id !== undefined && !CALLER_ID.test(q.caller_id)) return refuse(reply, 400, 'invalid_value', CALLER_ID_RULE);
+      if (!deps.agents && !deps.engines.get(deps.config.engine.default)) {
+        return refuse(reply, 500, 'engine_unavailable', `Engine '${deps.config.engine.default}' is not available; set PARLEY_ENGINE to one of: ${deps.engines.names().join(', ')}.`);
       }
-      if (deps.agents) {
-        const name = q.agent ?? deps.config.agents.default;
-        const agent = deps.agents.get(name);
-        if (!agent) return refuse(reply, 404, 'agent_not_found', `No agent named '${name}'. Agents: ${deps.agents.list().map((a) => a.name).join(', ')}.`);
-        return agentAccess(agent);
-      }
-      if (q.agent !== undefined && q.agent !== 'default') return refuse(reply, 404, 'agent_not_found', `No agent named '${q.agent}'. Omit ?agent= to use the default agent.`);
-      const engine = deps.config.engine.default;
-      if (!deps.engines.get(engine)) return refuse(reply, 500, 'engine_unavailable', `Engine '${engine}' is not available; set PARLEY_ENGINE to one of: ${deps.engines.names().join(', ')}.`);
+      const checked = await refusalOf(() => admitRealtime(deps, req));
+      const admitted = checked.ok ? checked.value : { refusal: checked.refusal };
+      if ('refusal' in admitted) return sendRefusal(reply, admitted.refusal);
+      admissions.set(req, admitted);
+      // The place is held while the connection lasts; a request that never upgrades gives it back too.
+      if (admitted.reservation) req.raw.socket.once('close', () => admitted.reservation?.release());
+      return undefined;
     },
-    handler: (_req, reply) => refuse(reply, 426, 'upgrade_required', 'This endpoint speaks WebSocket; connect with a WebSocket client.'),
+    handler: (req, reply) => {
+      admissions.get(req)?.reservation?.release();
+      return refuse(reply, 426, 'upgrade_required', 'This endpoint speaks WebSocket; connect with a WebSocket client.');
+    },
     wsHandler: (socket, req) => {
+      if (req.query.call_id !== undefined) return attachSideband(socket, req, deps);
       const dialect = isBetaClient(req.headers, subprotocols(req)) ? 'beta' : 'ga';
       const log = deps.logger.child({ transport: 'realtime-ws', dialect });
-      const conn = new RealtimeSocket(socket, { dialect, maxFrameBytes: deps.config.limits.maxFrameBytes, logger: log });
+      const conn = new RealtimeSocket(socket, { dialect, maxFrameBytes: deps.config.limits.maxFrameBytes, messagesPerSecond: deps.config.limits.messagesPerSecond, logger: log });
       if (deps.agents && deps.store) {
-        const { agents, store } = deps;
+        const { store } = deps;
         const services = { config: deps.config, engines: deps.engines, store, logger: log, ...(deps.recordings ? { recordings: deps.recordings } : {}) };
+        const admitted = admissions.get(req)!;
+        socket.once('close', () => admitted.reservation?.release());
         const open = async () => {
-          const resumeId = req.query.session_id;
-          if (resumeId === undefined) {
-            const agent = agents.get(req.query.agent ?? deps.config.agents.default)!;
-            return openAgentSession(services, { agent, transport: 'websocket', callerId: req.query.caller_id ?? null, model: req.query.model, logger: log });
-          }
+          const { agent, resume } = admitted;
+          if (!resume) return openAgentSession(services, { agent: agent!, transport: 'websocket', callerId: admitted.callerId, model: req.query.model, logger: log, ...(admitted.sessionId ? { sessionId: admitted.sessionId } : {}) });
           // A connection that still holds the session gives it up first, records flushed, so the re-seed is complete.
-          await deps.sessions.get(resumeId)?.end({ reason: 'resumed on a new connection', code: 1000 });
-          const check = await checkResume(store.records, resumeRequest(deps, req.query));
-          if (!check.ok) throw new SessionOpenError('resume_refused', check.message);
-          log.info({ session_id: resumeId, items: check.detail.transcript.length + check.detail.toolCalls.length }, 'resuming session');
-          return openAgentSession(services, { agent: agents.get(check.detail.agent)!, transport: 'websocket', callerId: check.detail.callerId, model: req.query.model, logger: log, resume: check.detail });
+          await deps.sessions.get(resume.id)?.end({ reason: 'resumed on a new connection', code: 1000 });
+          // Read again after that flush: the record now holds everything the old connection did.
+          const detail = await store.records.session(resume.id);
+          if (!detail) throw new SessionOpenError('resume_refused', `Session '${resume.id}' disappeared while resuming.`);
+          log.info({ session_id: resume.id, items: detail.transcript.length + detail.toolCalls.length }, 'resuming session');
+          return openAgentSession(services, { agent: agent!, transport: 'websocket', callerId: detail.callerId, model: req.query.model, logger: log, resume: detail });
         };
         open()
           .then((session) => {
@@ -128,6 +107,7 @@ export function registerRealtimeRoute(app: FastifyInstance, deps: RealtimeRouteD
           });
         return;
       }
+      socket.once('close', () => admissions.get(req)?.reservation?.release());
       const engineName = deps.config.engine.default;
       const factory = deps.engines.get(engineName);
       if (!factory) return socket.close(1011, 'engine unavailable');
@@ -137,7 +117,7 @@ export function registerRealtimeRoute(app: FastifyInstance, deps: RealtimeRouteD
         .create({ session: session0, limits: deps.config.limits, logger: log })
         .then((engine) => {
           if (socket.readyState !== socket.OPEN) return void engine.close('client left before the session started');
-          const session = new RealtimeSession({ engine, logger: log, transport: 'realtime-ws', agent: req.query.agent ?? 'default' });
+          const session = new RealtimeSession({ id: session0.id, engine, logger: log, transport: 'realtime-ws', agent: req.query.agent ?? 'default' });
           deps.sessions.add(session);
           conn.attach(session);
           log.info({ session_id: session.id, engine: engine.name, model }, 'session started');

@@ -1,0 +1,17 @@
+import type { IncomingHttpHeaders } from 'node:http';
+
+const SUBPROTOCOL = 'openai-insecure-api-key.';
+
+/**
+ * The credential a request carries: `Authorization: Bearer <credential>`, or (browsers cannot
+ * set headers on a WebSocket) the `openai-insecure-api-key.<credential>` subprotocol, as OpenAI
+ * accepts it. '' when there is none.
+ */
+export function presentedCredential(headers: IncomingHttpHeaders): string {
+  const header = headers.authorization ?? '';
+  if (header.startsWith('Bearer ')) return header.slice(7).trim();
+  const offered = String(headers['sec-websocket-protocol'] ?? '')
+    .split(',')
+    .map((p) => p.trim());
+  return offered.find((p) => p.startsWith(SUBPROTOCOL))?.slice(SUBPROTOCOL.length) ?? '';
+}
