@@ -7,13 +7,16 @@ const isAgentScope = (v: unknown): boolean => typeof v === 'string' && v.startsW
  * What a key may do. `admin`: everything, the admin API included. `agents:*`: open sessions
  * with any agent. `agent:<name>`: open sessions with that agent only.
  */
-export const ScopeSchema = z.union([
-  z.literal('admin'),
-  z.literal('agents:*'),
-  z.custom<`agent:${string}`>(isAgentScope, { message: 'expected admin, agents:* or agent:<agent name>' }),
-]);
+export type Scope = 'admin' | 'agents:*' | `agent:${string}`;
 
-export type Scope = z.infer<typeof ScopeSchema>;
+const isScope = (v: unknown): boolean => v === 'admin' || v === 'agents:*' || isAgentScope(v);
+
+// One refined string rather than a union, so a bad scope is told what is accepted (a union's
+// failure says only "Invalid input"), and JSON Schema still shows a string.
+export const ScopeSchema = z
+  .string()
+  .refine(isScope, { message: 'expected admin, agents:* or agent:<agent name>' })
+  .meta({ description: 'admin | agents:* | agent:<agent name>' }) as unknown as z.ZodType<Scope>;
 
 export const ScopesSchema = z.array(ScopeSchema).min(1, 'give a key at least one scope');
 
