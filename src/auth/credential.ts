@@ -10,8 +10,13 @@ const SUBPROTOCOL = 'openai-insecure-api-key.';
 export function presentedCredential(headers: IncomingHttpHeaders): string {
   const header = headers.authorization ?? '';
   if (header.startsWith('Bearer ')) return header.slice(7).trim();
-  const offered = String(headers['sec-websocket-protocol'] ?? '')
+  return offeredSubprotocols(headers).find((p) => p.startsWith(SUBPROTOCOL))?.slice(SUBPROTOCOL.length) ?? '';
+}
+
+/** The WebSocket subprotocols a client offered (`Sec-WebSocket-Protocol`), in its order. */
+export function offeredSubprotocols(headers: IncomingHttpHeaders): string[] {
+  return String(headers['sec-websocket-protocol'] ?? '')
     .split(',')
-    .map((p) => p.trim());
-  return offered.find((p) => p.startsWith(SUBPROTOCOL))?.slice(SUBPROTOCOL.length) ?? '';
+    .map((p) => p.trim())
+    .filter(Boolean);
 }

@@ -1,3 +1,5 @@
+import type { AgentRegistry } from '../agents/index.js';
+import type { Config } from '../config/schema.js';
 import type { SessionDetail, RecordStore } from '../store/types.js';
 import { AGENT_END_REASONS } from './agent-runtime.js';
 
@@ -40,4 +42,13 @@ export async function checkResume(records: RecordStore, req: ResumeRequest): Pro
   const max = req.maxDurationMs(detail.agent);
   if (max !== undefined && max > 0 && now - Date.parse(detail.startedAt) >= max) return no(410, 'session_expired', `Session '${detail.id}' has reached its agent's maximum duration; open a new session.`);
   return { ok: true, detail };
+}
+
+/** `checkResume` with this server's resume window and its agents' longest sessions. */
+export function checkResumeHere(here: { records: RecordStore; config: Config; agents: AgentRegistry }, ask: Pick<ResumeRequest, 'sessionId' | 'callerId' | 'agent'>): Promise<ResumeCheck> {
+  return checkResume(here.records, {
+    ...ask,
+    windowMs: here.config.server.resumeWindowMs,
+    maxDurationMs: (name) => (here.agents.get(name)?.limits.maxDurationS ?? 0) * 1000,
+  });
 }

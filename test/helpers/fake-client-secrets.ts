@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ClientSecretCreateParams, ClientSecretCreateResponse, RealtimeSessionCreateResponse } from 'openai/resources/realtime/client-secrets';
+import { readBody } from './fake-openai-http.js';
 import type { RealtimeSessionCreateRequest } from 'openai/resources/realtime/realtime';
 
 export const CLIENT_SECRETS_PATH = '/v1/realtime/client_secrets';
@@ -104,9 +105,7 @@ export class FakeClientSecrets {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const text = Buffer.concat(chunks).toString('utf8');
+    const text = (await readBody(req)).toString('utf8');
     const rec: ClientSecretRequest = { method: req.method ?? '', path: (req.url ?? '').split('?')[0] ?? '', headers: req.headers, body: undefined, status: 0, responseText: '' };
     this.requests.push(rec);
     const send = (status: number, body: unknown): void => {

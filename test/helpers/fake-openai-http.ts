@@ -103,9 +103,7 @@ export class FakeOpenAI {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const body = Buffer.concat(chunks);
+    const body = await readBody(req);
     const path = (req.url ?? '').split('?')[0] ?? '';
     let markClosed: (v: { early: boolean }) => void = () => undefined;
     const rec: RecordedRequest = { method: req.method ?? '', path, headers: req.headers, body, closed: new Promise((r) => (markClosed = r)), early: false };
@@ -317,6 +315,13 @@ function decide(body: ChatBody): Reply {
 // ---------- audio ----------
 
 /** A tone of `SPEECH_MS_PER_CHAR` per character (at speed 1), as raw 24 kHz PCM16 LE. */
+/** The whole body of a request to a fake server. */
+export async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
 export function fakeSpeech(input: string, speed: number): Buffer {
   const n = Math.round((input.length * SPEECH_MS_PER_CHAR * SPEECH_RATE) / 1000 / speed);
   const out = Buffer.alloc(n * 2);

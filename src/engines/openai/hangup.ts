@@ -1,6 +1,7 @@
 import OpenAI from 'openai';
 import type { Logger } from 'pino';
-import { httpBaseUrl, type OpenAIEngineConfig } from './config.js';
+import type { OpenAIEngineConfig } from './config.js';
+import { restClient } from './rest-client.js';
 
 /**
  * Ends a live call: `POST <base>/realtime/calls/<id>/hangup` with the server's API key, through
@@ -10,17 +11,9 @@ import { httpBaseUrl, type OpenAIEngineConfig } from './config.js';
  * is ending anyway; a 404 means the call had already ended.
  */
 export async function hangUpCall(config: OpenAIEngineConfig, callId: string, logger: Logger): Promise<void> {
-  const client = new OpenAI({
-    apiKey: config.apiKey,
-    baseURL: httpBaseUrl(config.baseUrl),
-    organization: config.organization ?? null,
-    project: config.project ?? null,
-    timeout: config.connectTimeoutMs,
-    // Once more on a dropped connection or a 5xx: a call left up costs the caller's time and the budget.
-    maxRetries: 1,
-  });
   try {
-    await client.realtime.calls.hangup(callId);
+    // restClient retries once on a dropped connection or a 5xx: a call left up costs the caller's time and the budget.
+    await restClient(config).realtime.calls.hangup(callId);
     logger.info({ call_id: callId }, 'call hung up');
   } catch (err) {
     if (err instanceof OpenAI.NotFoundError) return void logger.info({ call_id: callId }, 'call already ended before the hangup');

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import WebSocket from 'ws';
+import { redactKey } from './rest-client.js';
 import { OpenAIEngineError, upgradeRefused } from './errors.js';
 
 /** An upstream event as received: an object with a string `type`, not yet validated. */
@@ -162,7 +163,7 @@ export class UpstreamSocket {
   }
 
   private redact(text: string): string {
-    return this.opts.apiKey ? text.split(this.opts.apiKey).join('***') : text;
+    return redactKey(text, this.opts.apiKey);
   }
 
   /** A dead path (NAT timeout, cable pulled) sends no close: a missed pong ends the socket so reconnecting starts. */

@@ -62,8 +62,19 @@ export class Access {
     return p.kind === 'key' ? `key:${p.id}` : `ip:${ip}`;
   }
 
+  /**
+   * One more session for `p`: counted against its creation rate when it is a new one (a token
+   * was counted when minted, a resume when first opened), then — last, so nothing can fail
+   * after it — a place held among its concurrent sessions.
+   */
+  async admit(p: Principal, ip: string, opts: { isNew: boolean }): Promise<Checked<Reservation | null>> {
+    const limited = opts.isNew ? await this.createSession(p, ip) : null;
+    if (limited) return { ok: false, refusal: limited };
+    return this.reserve(this.quota(p, ip));
+  }
+
   /** Holds a place for one more concurrent session in `quota`, or says why not. */
-  async reserve(quota: string | null): Promise<Checked<Reservation | null>> {
+  private async reserve(quota: string | null): Promise<Checked<Reservation | null>> {
     if (quota === null) return { ok: true, value: null };
     const max = quota.startsWith('key:') ? this.limits.concurrentSessionsPerKey : this.limits.concurrentSessionsPerIp;
     const held = await this.admission.reserve(quota, max);

@@ -23,6 +23,9 @@ export function sendRefusal(reply: FastifyReply, r: Refusal): FastifyReply {
   return reply.code(r.status).send({ error: { type, code: r.code, message: r.message } });
 }
 
+/** `sendRefusal` for a refusal made on the spot. */
+export const refuse = (reply: FastifyReply, status: number, code: string, message: string): FastifyReply => sendRefusal(reply, { status, code, message });
+
 /** Runs `fn`; an AuthError it throws becomes a refusal. */
 export async function refusalOf<T>(fn: () => Promise<T> | T): Promise<{ ok: true; value: T } | { ok: false; refusal: Refusal }> {
   try {

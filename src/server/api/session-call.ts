@@ -38,11 +38,7 @@ export const sessionCallRoutes = (deps: { access: Access; agents: AgentRegistry;
         const principal = allowed.value;
         const token = principal.kind === 'token' ? principal.claims : null;
         if (token && deps.sessions.get(token.sid)) return sendRefusal(reply, { status: 409, code: 'call_already_attached', message: `Session ${token.sid} is already attached to a call.` });
-        if (!token) {
-          const limited = await deps.access.createSession(principal, req.ip);
-          if (limited) return sendRefusal(reply, limited);
-        }
-        const held = await deps.access.reserve(deps.access.quota(principal, req.ip));
+        const held = await deps.access.admit(principal, req.ip, { isNew: !token });
         if (!held.ok) return sendRefusal(reply, held.refusal);
         try {
           const session = await openSidebandSession(deps.services, {

@@ -6,7 +6,7 @@ import type { Config } from '../../config/schema.js';
 import type { EngineRegistry } from '../../engines/engine.js';
 import { OpenAIEngineError } from '../../engines/openai/errors.js';
 import { planAgentSession } from '../../session/agent-session-plan.js';
-import { CALLER_ID, CALLER_ID_RULE, checkResume } from '../../session/resume.js';
+import { CALLER_ID, CALLER_ID_RULE, checkResumeHere } from '../../session/resume.js';
 import { SessionOpenError } from '../../session/session-open-error.js';
 import type { Store } from '../../store/types.js';
 import type { Access } from '../access/access.js';
@@ -139,13 +139,7 @@ async function mintFor(deps: SessionSecretDeps, req: FastifyRequest, ask: MintAs
   const principal = allowed.value;
   let callerId = ask.callerId ?? (principal.kind === 'token' ? principal.claims.caller : null);
   if (ask.sessionId !== undefined) {
-    const resume = await checkResume(deps.store.records, {
-      sessionId: ask.sessionId,
-      callerId: ask.callerId,
-      agent: agent.name,
-      windowMs: deps.config.server.resumeWindowMs,
-      maxDurationMs: (a) => (deps.agents.get(a)?.limits.maxDurationS ?? 0) * 1000,
-    });
+    const resume = await checkResumeHere({ records: deps.store.records, config: deps.config, agents: deps.agents }, { sessionId: ask.sessionId, callerId: ask.callerId, agent: agent.name });
     if (!resume.ok) return { refusal: { status: resume.status, code: resume.code, message: resume.message } };
     callerId = resume.detail.callerId;
   } else {

@@ -5,7 +5,7 @@ import type { Config } from '../../config/schema.js';
 import type { Access } from '../../server/access/access.js';
 import type { Refusal } from '../../server/access/refusal.js';
 import type { Reservation } from '../../server/limits/admission.js';
-import { checkResume } from '../../session/resume.js';
+import { checkResumeHere } from '../../session/resume.js';
 import type { SessionDetail, Store } from '../../store/types.js';
 
 export interface RealtimeQuery {
@@ -43,8 +43,7 @@ const refused = (status: number, code: string, message: string): { refusal: Refu
 /**
  * Who may connect to `/v1/realtime`, for which session, and whether their limits allow one
  * more: the credential (API key, session token, or none for public agents), the agent or the
- * session to resume, the creation rate, then — last, so nothing else can fail after it — a
- * reserved place among the caller's concurrent sessions.
+ * session to resume, then the caller's rate and concurrent-session limits (Access.admit).
  */
 export async function admitRealtime(deps: AdmitDeps, req: FastifyRequest<{ Querystring: RealtimeQuery }>): Promise<Admitted | { refusal: Refusal }> {
   const q = req.query;
@@ -80,24 +79,13 @@ export async function admitRealtime(deps: AdmitDeps, req: FastifyRequest<{ Query
 
   const allowed = await deps.access.agent(req, target.agent);
   if (!allowed.ok) return { refusal: allowed.refusal };
-  // A token was counted when it was minted; a resume continues a session already counted.
-  if (principal.kind !== 'token' && !target.resume) {
-    const limited = await deps.access.createSession(principal, req.ip);
-    if (limited) return { refusal: limited };
-  }
-  const held = await deps.access.reserve(deps.access.quota(principal, req.ip));
+  const held = await deps.access.admit(principal, req.ip, { isNew: principal.kind !== 'token' && !target.resume });
   if (!held.ok) return { refusal: held.refusal };
   return { ...target, reservation: held.value };
 }
 
 async function resume(deps: AdmitDeps, sessionId: string, callerId: string | undefined, agent: string | undefined): Promise<SessionDetail | { refusal: Refusal }> {
-  const check = await checkResume(deps.store!.records, {
-    sessionId,
-    callerId,
-    agent,
-    windowMs: deps.config.server.resumeWindowMs,
-    maxDurationMs: (name) => (deps.agents?.get(name)?.limits.maxDurationS ?? 0) * 1000,
-  });
+  const check = await checkResumeHere({ records: deps.store!.records, config: deps.config, agents: deps.agents! }, { sessionId, callerId, agent });
   return check.ok ? check.detail : refused(check.status, check.code, check.message);
 }
 
@@ -113,9 +101,7 @@ async function admitBare(deps: AdmitDeps, req: FastifyRequest<{ Querystring: Rea
     const admin = await deps.access.admin(req, 'This model endpoint');
     if (!admin.ok) return { refusal: admin.refusal };
   }
-  const limited = await deps.access.createSession(principal, req.ip);
-  if (limited) return { refusal: limited };
-  const held = await deps.access.reserve(deps.access.quota(principal, req.ip));
+  const held = await deps.access.admit(principal, req.ip, { isNew: true });
   if (!held.ok) return { refusal: held.refusal };
   return { callerId: req.query.caller_id ?? null, reservation: held.value };
 }

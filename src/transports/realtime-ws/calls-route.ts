@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { sendRefusal } from '../../server/access/refusal.js';
-import { authorizeCallControl, callNotFound, findCall, refusal, type SidebandDeps } from './sideband.js';
+import { refuse, sendRefusal } from '../../server/access/refusal.js';
+import { authorizeCallControl, callNotFound, findCall, type SidebandDeps } from './sideband.js';
 
 /** Why a call ended when its hangup was asked for (the close reason its connections get). */
 export const HANGUP_REASON = 'hung up (POST /v1/realtime/calls/{call_id}/hangup)';
@@ -18,7 +18,7 @@ export function registerCallRoutes(app: FastifyInstance, deps: SidebandDeps): vo
     const refused = await authorizeCallControl(deps, req, 'Hanging up a call', callId);
     if (refused) return sendRefusal(reply, refused);
     const session = findCall(deps.sessions, callId);
-    if (!session) return refusal(reply, 404, 'call_not_found', callNotFound(callId));
+    if (!session) return refuse(reply, 404, 'call_not_found', callNotFound(callId));
     deps.logger.info({ session_id: session.id }, 'call hung up through the API');
     // The end flushes records and may wait for a running tool; the answer says it has begun.
     void session.end({ reason: HANGUP_REASON, code: 1000 }).catch((err: unknown) => deps.logger.error({ err, session_id: session.id }, 'ending the hung-up call failed'));

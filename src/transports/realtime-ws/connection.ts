@@ -31,31 +31,17 @@ export interface RealtimeSocketOptions {
 export type AnnouncedSession = ServerEventOf<'session.created'>['session'];
 
 // RealtimeSession keeps no copy of its config, yet a sideband attaching mid-call needs it for its
-// `session.created`; and the id the caller saw there is the call id it hands its server. So the
-// caller's socket notes what the session announced, for as long as the session lives.
+// `session.created`. So the caller's socket notes what the session announced, for as long as the
+// session lives.
 const announced = new WeakMap<RealtimeSession, AnnouncedSession>();
-const byAnnouncedId = new Map<string, RealtimeSession>();
 
 /** The session config `session` last announced to its caller (undefined: it has no caller socket). */
 export function announcedSession(session: RealtimeSession): AnnouncedSession | undefined {
   return announced.get(session);
 }
 
-/** The live session that announced itself under `id` in its `session.created`. */
-export function sessionAnnouncedAs(id: string): RealtimeSession | undefined {
-  return byAnnouncedId.get(id);
-}
-
 function noteAnnouncement(session: RealtimeSession, e: ServerEvent): void {
-  if (e.type !== 'session.created' && e.type !== 'session.updated') return;
-  announced.set(session, e.session);
-  const id = (e.session as { id?: unknown }).id;
-  if (typeof id === 'string' && byAnnouncedId.get(id) !== session) {
-    byAnnouncedId.set(id, session);
-    session.onEnd(() => {
-      if (byAnnouncedId.get(id) === session) byAnnouncedId.delete(id);
-    });
-  }
+  if (e.type === 'session.created' || e.type === 'session.updated') announced.set(session, e.session);
 }
 
 const rawSize = (data: RawData): number =>

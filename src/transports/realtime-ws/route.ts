@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/schema.js';
 import { sessionModel, type EngineRegistry } from '../../engines/engine.js';
@@ -13,7 +13,8 @@ import { openAgentSession, SessionOpenError } from '../../session/open-session.j
 import type { Store } from '../../store/types.js';
 import { CALLER_ID, CALLER_ID_RULE } from '../../session/resume.js';
 import type { Access } from '../../server/access/access.js';
-import { refusalOf, sendRefusal } from '../../server/access/refusal.js';
+import { refusalOf, refuse, sendRefusal } from '../../server/access/refusal.js';
+import { offeredSubprotocols } from '../../auth/credential.js';
 import { admitRealtime, type Admitted, type RealtimeQuery } from './admit.js';
 import type { RecordingStore } from '../../recordings/recording-store.js';
 
@@ -29,16 +30,6 @@ export interface RealtimeRouteDeps {
   agents?: AgentRegistry;
   store?: Store;
   recordings?: RecordingStore;
-}
-
-const subprotocols = (req: FastifyRequest): string[] =>
-  String(req.headers['sec-websocket-protocol'] ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-
-function refuse(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
-  return sendRefusal(reply, { status, code, message });
 }
 
 /** What preValidation let each connection in for, handed to its wsHandler. */
@@ -74,14 +65,13 @@ export function registerRealtimeRoute(app: FastifyInstance, deps: RealtimeRouteD
     },
     wsHandler: (socket, req) => {
       if (req.query.call_id !== undefined) return attachSideband(socket, req, deps);
-      const dialect = isBetaClient(req.headers, subprotocols(req)) ? 'beta' : 'ga';
+      const dialect = isBetaClient(req.headers, offeredSubprotocols(req.headers)) ? 'beta' : 'ga';
       const log = deps.logger.child({ transport: 'realtime-ws', dialect });
       const conn = new RealtimeSocket(socket, { dialect, maxFrameBytes: deps.config.limits.maxFrameBytes, messagesPerSecond: deps.config.limits.messagesPerSecond, logger: log });
       if (deps.agents && deps.store) {
         const { store } = deps;
         const services = { config: deps.config, engines: deps.engines, store, logger: log, ...(deps.recordings ? { recordings: deps.recordings } : {}) };
         const admitted = admissions.get(req)!;
-        socket.once('close', () => admitted.reservation?.release());
         const open = async () => {
           const { agent, resume } = admitted;
           if (!resume) return openAgentSession(services, { agent: agent!, transport: 'websocket', callerId: admitted.callerId, model: req.query.model, logger: log, ...(admitted.sessionId ? { sessionId: admitted.sessionId } : {}) });
@@ -107,7 +97,6 @@ export function registerRealtimeRoute(app: FastifyInstance, deps: RealtimeRouteD
           });
         return;
       }
-      socket.once('close', () => admissions.get(req)?.reservation?.release());
       const engineName = deps.config.engine.default;
       const factory = deps.engines.get(engineName);
       if (!factory) return socket.close(1011, 'engine unavailable');

@@ -7,10 +7,11 @@ import { isBetaClient } from '../../protocol/beta/index.js';
 import { AuthError } from '../../auth/errors.js';
 import { requireAdmin, requireAgent } from '../../auth/principal.js';
 import type { Access } from '../../server/access/access.js';
-import { refusalOf, sendRefusal, type Refusal } from '../../server/access/refusal.js';
+import { refusalOf, refuse, sendRefusal, type Refusal } from '../../server/access/refusal.js';
+import { offeredSubprotocols } from '../../auth/credential.js';
 import type { RealtimeSession } from '../../session/realtime-session.js';
 import type { SessionRegistry } from '../../session/registry.js';
-import { announcedSession, RealtimeSocket, sessionAnnouncedAs, type AnnouncedSession } from './connection.js';
+import { announcedSession, RealtimeSocket, type AnnouncedSession } from './connection.js';
 
 /**
  * The sideband: `GET /v1/realtime?call_id=<id>` attaches a server to a call that is live on this
@@ -54,15 +55,10 @@ export async function authorizeCallControl(deps: SidebandDeps, req: FastifyReque
   return checked.ok ? null : checked.refusal;
 }
 
-/** The live call with this id: a session by its id, or by the id its caller was told in `session.created`. Not one that is ending. */
+/** The live call with this id (a session's id, as its caller was told in `session.created`), not one that is ending. */
 export function findCall(sessions: SessionRegistry, callId: string): RealtimeSession | undefined {
-  const session = sessions.get(callId) ?? sessionAnnouncedAs(callId);
+  const session = sessions.get(callId);
   return session && session.connection.state !== 'closing' && session.connection.state !== 'closed' ? session : undefined;
-}
-
-/** A refusal in the shape of the route's own (OpenAI's error body, `WWW-Authenticate` on a 401). */
-export function refusal(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
-  return sendRefusal(reply, { status, code, message });
 }
 
 export const callNotFound = (callId: string): string =>
@@ -77,16 +73,10 @@ export async function refuseSideband(deps: SidebandDeps, req: FastifyRequest, re
   const refused = await authorizeCallControl(deps, req, 'A sideband connection', q.call_id ?? '');
   if (refused) return sendRefusal(reply, refused);
   const extra = (['model', 'agent', 'session_id'] as const).filter((k) => q[k] !== undefined);
-  if (extra.length > 0) return refusal(reply, 400, 'invalid_value', `?call_id= attaches to an existing call and takes no ${extra.map((k) => `?${k}=`).join(', ')}: the call already has them.`);
-  if (!q.call_id || !findCall(deps.sessions, q.call_id)) return refusal(reply, 404, 'call_not_found', callNotFound(q.call_id ?? ''));
+  if (extra.length > 0) return refuse(reply, 400, 'invalid_value', `?call_id= attaches to an existing call and takes no ${extra.map((k) => `?${k}=`).join(', ')}: the call already has them.`);
+  if (!q.call_id || !findCall(deps.sessions, q.call_id)) return refuse(reply, 404, 'call_not_found', callNotFound(q.call_id ?? ''));
   return undefined;
 }
-
-const offeredSubprotocols = (req: FastifyRequest): string[] =>
-  String(req.headers['sec-websocket-protocol'] ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
 
 /** The sockets attached to each call, closed together when it ends (one end listener per call, however many attach over its life). */
 const attached = new WeakMap<RealtimeSession, Set<RealtimeSocket>>();
@@ -120,7 +110,7 @@ function sessionNow(session: RealtimeSession): AnnouncedSession {
 /** After the upgrade: binds the socket to the call as a sideband. */
 export function attachSideband(socket: WebSocket, req: FastifyRequest, deps: SidebandDeps): void {
   const callId = (req.query as SidebandQuery).call_id ?? '';
-  const dialect = isBetaClient(req.headers, offeredSubprotocols(req)) ? 'beta' : 'ga';
+  const dialect = isBetaClient(req.headers, offeredSubprotocols(req.headers)) ? 'beta' : 'ga';
   const session = findCall(deps.sessions, callId);
   const log = deps.logger.child({ transport: 'realtime-ws', role: 'sideband', dialect, session_id: session?.id ?? callId });
   // The call may have ended between the check and the upgrade.
