@@ -8,7 +8,8 @@ set -euo pipefail
 # espeak-ng: the embedded engine's voice (and the test utterances); sox: test audio (noise, resampling).
 # python3-pocketsphinx, pocketsphinx-en-us: the embedded engine's speech recognition (a warm Python worker).
 # postgresql: the store tests also run against a real PostgreSQL server (initdb/pg_ctl, btree_gist).
-PACKAGES=(openssl espeak-ng sox python3 python3-pocketsphinx pocketsphinx-en-us postgresql)
+# chromium, fonts-dejavu-core: the browser client's end-to-end tests (headless, driven by playwright-core) and its screenshots.
+PACKAGES=(openssl espeak-ng sox python3 python3-pocketsphinx pocketsphinx-en-us postgresql chromium fonts-dejavu-core)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -11,6 +11,7 @@ import { SessionRegistry } from '../session/registry.js';
 import { registerRealtimeRoute } from '../transports/realtime-ws/route.js';
 import { registerCallRoutes } from '../transports/realtime-ws/calls-route.js';
 import { registerHealthRoutes } from './health.js';
+import { registerWebApp } from './web-app.js';
 import type { AgentRegistry } from '../agents/index.js';
 import type { Store } from '../store/types.js';
 import { registerApi } from './api/index.js';
@@ -86,6 +87,7 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Par
   registerHealthRoutes(app, { isReady: () => !draining });
   registerRealtimeRoute(app, { config, engines: deps.engines, sessions, logger: deps.logger, isDraining: () => draining, agents: deps.agents, store: deps.store, recordings, access });
   registerCallRoutes(app, { config, sessions, logger: deps.logger, access });
+  await registerWebApp(app);
   if (deps.store) await registerApi(app, { store: deps.store, access, config, engines: deps.engines, agents: deps.agents, version: PACKAGE_VERSION, recordings, sessions, logger: deps.logger });
 
   return {

@@ -8,6 +8,7 @@ import type { RecordingStore } from '../../recordings/recording-store.js';
 import type { Store } from '../../store/types.js';
 import type { Access } from '../access/access.js';
 import { sendRefusal } from '../access/refusal.js';
+import { agentRoutes } from './agents.js';
 import { appointmentRoutes } from './appointments.js';
 import { customerRoutes } from './customers.js';
 import { keyRoutes } from './keys.js';
@@ -60,6 +61,7 @@ export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<
       return reply.code(500).send({ error: { type: 'server_error', code: 'internal_error', message: 'The request failed on the server; see its logs.' } });
     });
     if (deps.agents) {
+      await api.register(agentRoutes({ agents: deps.agents, access: deps.access, config: deps.config }));
       await api.register(sessionSecretRoutes({ access: deps.access, agents: deps.agents, engines: deps.engines, store: deps.store, config: deps.config }));
       const services = { config: deps.config, engines: deps.engines, store: deps.store, logger: deps.logger, ...(deps.recordings ? { recordings: deps.recordings } : {}) };
       await api.register(sessionCallRoutes({ access: deps.access, agents: deps.agents, sessions: deps.sessions, services }));
