@@ -33,6 +33,7 @@ const ui = {
 
 const transcriptView = new TranscriptView(ui.transcript);
 const events: string[] = [];
+const states: CallState[] = [];
 let agents: AgentSummary[] = [];
 
 const micLevel = new MicLevel({
@@ -47,6 +48,7 @@ function showProblem(p: Problem | null): void {
 }
 
 function showState(s: CallState): void {
+  states.push(s);
   ui.state.dataset.state = s;
   ui.state.textContent = STATE_LABEL[s];
   const live = s !== 'idle' && s !== 'ended';
@@ -79,6 +81,7 @@ ui.start.addEventListener('click', () => {
   if (ui.start.textContent === 'Stop') return controller.stop();
   transcriptView.clear();
   events.length = 0;
+  states.length = 0;
   void controller.start({ agent: ui.agent.value, voice: ui.voice.value || undefined, mode: ui.mode.value as ModeChoice, pushToTalk: ui.ptt.checked });
 });
 
@@ -142,11 +145,12 @@ async function loadAgents(): Promise<void> {
 // For tests and for curious people in the console: what the page is doing.
 declare global {
   interface Window {
-    parley: { state(): CallState; sessionId(): string | null; mode(): string | null; events: string[]; stats(): Promise<CallStats | null> };
+    parley: { state(): CallState; states: CallState[]; sessionId(): string | null; mode(): string | null; events: string[]; stats(): Promise<CallStats | null> };
   }
 }
 window.parley = {
   state: () => controller.conversation.state,
+  states,
   sessionId: () => controller.sessionId,
   mode: () => controller.mode,
   events,

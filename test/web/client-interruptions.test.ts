@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { openStore } from '../../src/store/index.js';
+import type { Store } from '../../src/store/types.js';
+import { launchChromium, missingBrowser, writeMicrophoneWav } from '../helpers/browser.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { AudioFactory, missingTools } from '../helpers/speech-audio.js';
+import { TcpProxy } from '../helpers/tcp-proxy.js';
+import { startCall, transcript, waitForEntry } from './client-page.js';
+
+const skip = missingBrowser() ?? missingTools() ?? false;
+const HOURS = /We're open Monday to Friday/;
+
+describe('the browser client when the caller interrupts and when the line drops (WebSocket mode)', { skip }, () => {
+  let srv: TestServer;
+  let store: Store;
+  const audio = new AudioFactory();
+  const browsers: Browser[] = [];
+
+  before(async () => {
+    store = await openStore({ dataDir: 'memory://' });
+    srv = await startTestServer({ engine: { default: 'local' } }, { agentsDir: 'agents', store });
+  });
+  after(async () => {
+    await Promise.all(browsers.map((b) => b.close()));
+    await srv?.close();
+    audio.dispose();
+  });
+
+  const browserSaying = async (name: string, segments: Parameters<typeof writeMicrophoneWav>[2]): Promise<Browser> => {
+    const wav = join(audio.dir, `${name}.wav`);
+    writeMicrophoneWav(audio, wav, segments);
+    const b = await launchChromium({ microphoneWav: wav });
+    browsers.push(b);
+    return b;
+  };
+
+  it('barge-in: the caller talks over the greeting; playback stops at once and the greeting is truncated to what was played', async () => {
+    const browser = await browserSaying('barge-in', [{ pauseS: 3 }, { say: 'When are you open' }, { pauseS: 40 }]);
+    const page = await browser.newPage();
+    await startCall(page, srv.url, 'websocket');
+    await waitForEntry(page, 'agent', HOURS, 40_000);
+
+    const states = await page.evaluate(() => window.parley.states);
+    const cut = states.indexOf('interrupted');
+    assert.ok(cut > 0 && states.slice(0, cut).includes('agent_speaking'), `the page went from agent speaking to interrupted: ${states.join(' → ')}`);
+    const stats = (await page.evaluate(() => window.parley.stats()))!;
+    assert.equal(stats.truncations.length, 1, JSON.stringify(stats.truncations));
+    const [truncation] = stats.truncations;
+    const events = await page.evaluate(() => window.parley.events);
+    assert.ok(events.includes('conversation.item.truncated'), 'the server confirmed the truncation');
+
+    // The record holds the greeting as heard: the truncated item's audio ends where playback stopped.
+    const sessionId = (await page.evaluate(() => window.parley.sessionId()))!;
+    await page.click('#start');
+    await page.waitForSelector('#state[data-state="ended"]');
+    const record = await waitForRecord(store, sessionId);
+    const greeting = record.transcript.find((t) => t.itemId === truncation!.itemId);
+    assert.ok(greeting, 'the interrupted greeting is in the record');
+    const full = 'Hello, thank you for calling Maple Street Clinic. How can I help you today?';
+    assert.ok(greeting.text.length < full.length, `the record keeps only what was heard: "${greeting.text}"`);
+    // Played audio before the cut: the caller spoke 3 s into the microphone's audio, after the greeting had started.
+    assert.ok(truncation!.audioEndMs > 300 && truncation!.audioEndMs < 3500, `truncated at ${truncation!.audioEndMs} ms`);
+    const page2 = await transcript(page);
+    assert.ok(page2.some((e) => e.kind === 'agent' && /\(interrupted\)/.test(e.text)), 'the page marks the greeting as interrupted');
+    await page.close();
+  });
+
+  it('reconnect: the network drops mid-conversation; the page reconnects with backoff and the same session goes on', async () => {
+    const proxy = await TcpProxy.start(Number(new URL(srv.url).port));
+    try {
+      const browser = await browserSaying('reconnect', [{ pauseS: 6 }, { say: 'When are you open' }, { pauseS: 14 }]);
+      const page = await browser.newPage();
+      await startCall(page, `http://127.0.0.1:${proxy.port}`, 'websocket');
+      const sessionId = await page.evaluate(() => window.parley.sessionId());
+      await waitForEntry(page, 'agent', HOURS, 40_000);
+
+      proxy.cut();
+      await page.waitForSelector('#state[data-state="reconnecting"]', { state: 'attached', timeout: 5000 });
+      await page.waitForFunction(() => /reconnected 1×/.test(document.getElementById('session')?.textContent ?? ''), undefined, { timeout: 20_000 });
+      assert.equal(await page.evaluate(() => window.parley.sessionId()), sessionId, 'the same session');
+
+      // The microphone's loop asks again: the resumed session answers on the new connection.
+      const before = (await transcript(page)).filter((e) => e.kind === 'agent' && HOURS.test(e.text)).length;
+      await page.waitForFunction(
+        ([n, source]) => [...document.querySelectorAll<HTMLElement>('#transcript li')].filter((li) => li.dataset.kind === 'agent' && new RegExp(source).test(li.textContent ?? '')).length > n,
+        [before, HOURS.source] as const,
+        { timeout: 40_000 },
+      );
+      await page.click('#start');
+      const record = await waitForRecord(store, sessionId!);
+      const asked = record.transcript.filter((t) => t.role === 'user' && /open/i.test(t.text));
+      assert.ok(asked.length >= 2, `one session holds the turns before and after the drop: ${JSON.stringify(record.transcript.map((t) => [t.role, t.text]))}`);
+      await page.close();
+    } finally {
+      proxy.cut();
+      await proxy.close();
+    }
+  });
+});
+
+/** The session's record once it has ended (records are flushed when the session ends). */
+async function waitForRecord(store: Store, id: string) {
+  for (let i = 0; i < 100; i++) {
+    const r = await store.records.session(id);
+    if (r?.endedAt) return r;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  throw new Error(`session ${id} never ended`);
+}
