@@ -1,4 +1,23 @@
+import { mkdirSync } from 'node:fs';
 import type { Page } from 'playwright-core';
+import type { ParleyDebug } from '../../web/src/client/debug-api.js';
+
+// Functions passed to page.evaluate run in Chromium, not here: the tests are typed without the
+// DOM's lib (it clashes with Node's), so they reach the page through these few shapes.
+interface PageElement {
+  dataset: Record<string, string | undefined>;
+  textContent: string | null;
+  classList: { contains(c: string): boolean };
+}
+export interface PageGlobals {
+  parley: ParleyDebug;
+  document: { querySelectorAll(selector: string): Iterable<PageElement>; getElementById(id: string): PageElement | null };
+}
+
+/** Reads the page's window.parley. */
+export function debug<T>(page: Page, read: (p: ParleyDebug) => T | Promise<T>): Promise<T> {
+  return page.evaluate(`(${read.toString()})(window.parley)`) as Promise<T>;
+}
 
 export interface PageEntry {
   kind: 'user' | 'agent' | 'tool';
@@ -13,20 +32,33 @@ export async function startCall(page: Page, url: string, mode: 'webrtc' | 'webso
   await page.selectOption('#mode', mode);
   if (opts.pushToTalk) await page.check('#ptt');
   await page.click('#start');
-  await page.waitForFunction(() => window.parley.sessionId() !== null && window.parley.mode() !== null, undefined, { timeout: 20_000 });
+  await page.waitForFunction(() => {
+    const { parley } = globalThis as unknown as PageGlobals;
+    return parley.sessionId() !== null && parley.mode() !== null;
+  }, undefined, { timeout: 20_000 });
 }
 
 /** The transcript as the page shows it. */
 export function transcript(page: Page): Promise<PageEntry[]> {
-  return page.$$eval('#transcript li', (lis) => lis.map((li) => ({ kind: (li as HTMLElement).dataset.kind as PageEntry['kind'], text: li.textContent ?? '' })));
+  return page.evaluate(() => [...(globalThis as unknown as PageGlobals).document.querySelectorAll('#transcript li')].map((li) => ({ kind: li.dataset.kind as PageEntry['kind'], text: li.textContent ?? '' })));
 }
 
 /** Waits for a transcript entry of `kind` whose text matches; returns its text. */
 export async function waitForEntry(page: Page, kind: PageEntry['kind'], pattern: RegExp, timeoutMs: number): Promise<string> {
   const handle = await page.waitForFunction(
-    ([k, source, flags]) => [...document.querySelectorAll<HTMLElement>('#transcript li')].find((li) => li.dataset.kind === k && !li.classList.contains('partial') && new RegExp(source, flags).test(li.textContent ?? ''))?.textContent ?? false,
+    ([k, source, flags]) => [...(globalThis as unknown as PageGlobals).document.querySelectorAll('#transcript li')].find((li) => li.dataset.kind === k && !li.classList.contains('partial') && new RegExp(source, flags).test(li.textContent ?? ''))?.textContent ?? false,
     [kind, pattern.source, pattern.flags] as const,
     { timeout: timeoutMs, polling: 100 },
   );
   return (await handle.jsonValue()) as string;
+}
+
+/**
+ * With PARLEY_SCREENSHOTS=1, saves the page as docs/screenshots/<name>.png (the README shows
+ * them); otherwise does nothing, so test runs leave the tree clean.
+ */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  if (process.env.PARLEY_SCREENSHOTS !== '1') return;
+  mkdirSync('docs/screenshots', { recursive: true });
+  await page.screenshot({ path: `docs/screenshots/${name}.png` });
 }

@@ -7,7 +7,7 @@ import type { Store } from '../../src/store/types.js';
 import { launchChromium, missingBrowser, writeMicrophoneWav } from '../helpers/browser.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { AudioFactory, missingTools } from '../helpers/speech-audio.js';
-import { startCall, transcript, waitForEntry } from './client-page.js';
+import { debug, screenshot, startCall, transcript, waitForEntry } from './client-page.js';
 
 const skip = missingBrowser() ?? missingTools() ?? false;
 
@@ -33,7 +33,7 @@ describe('the browser client in WebSocket mode (headless Chromium, microphone = 
 
   it('books an appointment by voice: the transcript on the page, the tool call with its result, the row in the database, the agent heard', async () => {
     const before = (await store.business.appointments()).length;
-    const page: Page = await browser.newPage();
+    const page: Page = await browser.newPage({ viewport: { width: 1100, height: 820 } });
     await startCall(page, srv.url, 'websocket');
     const tool = await waitForEntry(page, 'tool', /book_appointment/, 60_000);
     assert.match(tool, /"service":"consultation"/);
@@ -51,12 +51,15 @@ describe('the browser client in WebSocket mode (headless Chromium, microphone = 
     assert.equal(booked.length, before + 1, 'exactly one appointment was booked');
     assert.ok(booked.some((a) => a.status === 'booked' && a.service === 'consultation' && a.time === '10:00'), JSON.stringify(booked));
 
-    const stats = await page.evaluate(() => window.parley.stats());
+    const stats = await debug(page, (p) => p.stats());
     assert.ok(stats && stats.playedMs > 2000, `agent audio was played through the playback worklet (${stats?.playedMs} ms)`);
-    assert.equal(await page.evaluate(() => window.parley.mode()), 'websocket');
-    const sessionId = await page.evaluate(() => window.parley.sessionId());
+    assert.equal(await debug(page, (p) => p.mode()), 'websocket');
+    const sessionId = await debug(page, (p) => p.sessionId());
     const record = await store.records.session(sessionId!);
     assert.equal(record?.transport, 'websocket');
+    await screenshot(page, 'client-booking');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await screenshot(page, 'client-phone');
     await page.click('#start');
     await page.waitForSelector('#state[data-state="ended"]');
     await page.close();

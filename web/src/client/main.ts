@@ -1,9 +1,9 @@
 import { listAgents, type AgentSummary } from './api.js';
-import { MicLevel } from './audio/microphone.js';
+import { MicLevel } from './audio/mic-level.js';
 import { CallController, type ModeChoice } from './call-controller.js';
 import { STATE_LABEL, type CallState } from './conversation-state.js';
 import { describeProblem, type Problem } from './errors.js';
-import type { CallStats } from './transports/call.js';
+import './debug-api.js';
 import { TranscriptView } from './ui/transcript-view.js';
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -142,12 +142,6 @@ async function loadAgents(): Promise<void> {
   }
 }
 
-// For tests and for curious people in the console: what the page is doing.
-declare global {
-  interface Window {
-    parley: { state(): CallState; states: CallState[]; sessionId(): string | null; mode(): string | null; events: string[]; stats(): Promise<CallStats | null> };
-  }
-}
 window.parley = {
   state: () => controller.conversation.state,
   states,

@@ -1,5 +1,8 @@
 import type { LocalSignal } from '../conversation-state.js';
 import type { RealtimeEvent } from '../events.js';
+import type { CallStats } from './call-stats.js';
+
+export type { CallStats } from './call-stats.js';
 
 export type CallMode = 'webrtc' | 'websocket';
 
@@ -13,13 +16,6 @@ export interface CallListener {
   micRms(rms: number): void;
   /** The connection is gone. `ended`: the server ended the session on purpose (no reconnect). */
   closed(info: { ended: boolean; reason: string }): void;
-}
-
-export interface CallStats {
-  /** Agent audio that reached the speaker, in ms. */
-  playedMs: number;
-  /** Barge-ins: the item cut off and where (ms heard). */
-  truncations: Array<{ itemId: string; audioEndMs: number }>;
 }
 
 /** One live connection to a session, WebRTC or WebSocket. A reconnect makes a new one. */

@@ -132,9 +132,18 @@ function opened(channel: RTCDataChannel, pc: RTCPeerConnection): Promise<void> {
   if (channel.readyState === 'open') return Promise.resolve();
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new TypeError('The media connection could not be set up (a firewall may block UDP).')), 15000);
-    channel.addEventListener('open', () => (clearTimeout(timer), resolve()), { once: true });
+    channel.addEventListener(
+      'open',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
     pc.addEventListener('connectionstatechange', () => {
-      if (pc.connectionState === 'failed') (clearTimeout(timer), reject(new TypeError('The media connection failed (a firewall may block UDP).')));
+      if (pc.connectionState !== 'failed') return;
+      clearTimeout(timer);
+      reject(new TypeError('The media connection failed (a firewall may block UDP).'));
     });
   });
 }
