@@ -10,5 +10,11 @@ export function sayResponse(text: string): { conversation: 'none'; instructions:
   return { conversation: 'none', instructions: `Say exactly this, and nothing else: "${text}"`, metadata: { [SAY_METADATA_KEY]: text }, input: [] };
 }
 
+/** Like `sayResponse`, but the words join the conversation (and its record): an agent's greeting. */
+export function sayInConversation(text: string): { instructions: string; metadata: Record<string, string> } {
+  const { instructions, metadata } = sayResponse(text);
+  return { instructions, metadata };
+}
+
 /** The words a response was asked to say verbatim (see `sayResponse`), if any. */
 export const verbatimWords = (metadata: Record<string, string> | null): string | undefined => metadata?.[SAY_METADATA_KEY] || undefined;

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { callerContextText, type CallerContext } from '../conversation/caller-context.js';
 import { serverEvent } from '../conversation/events.js';
-import { sayResponse, verbatimWords } from '../conversation/say.js';
+import { sayInConversation, sayResponse, verbatimWords } from '../conversation/say.js';
 import type { Engine, EngineCloseListener, ServerEventListener } from '../engines/engine.js';
 import { EngineListeners } from '../engines/engine-listeners.js';
 import type { ClientEvent, FunctionTool, Item, ServerEvent } from '../protocol/schemas/index.js';
@@ -51,8 +51,11 @@ export interface AgentRuntimeInit {
   serverTools: readonly FunctionTool[];
   recorder: SessionRecorder | null;
   callerContext: CallerContext | null;
-  /** The agent speaks first. */
-  greet: boolean;
+  /**
+   * The agent speaks first: these words, verbatim, to a caller it does not know; a caller it
+   * remembers (callerContext) gets the engine's own greeting, which can use what it remembers.
+   */
+  greeting: string | null;
   /** A resumed session's conversation so far (from its record), put back before anything else happens. */
   seed?: readonly Item[];
   limits: AgentRuntimeLimits;
@@ -116,7 +119,8 @@ export class AgentRuntime implements Engine {
       this.init.engine.send({ type: 'conversation.item.create', item: { type: 'message', role: 'system', content: [{ type: 'input_text', text: callerContextText(ctx) }] } } as ClientEvent);
     }
     for (const item of this.init.seed ?? []) this.init.engine.send({ type: 'conversation.item.create', item } as ClientEvent);
-    if (this.init.greet) this.queue.request();
+    const { greeting } = this.init;
+    if (greeting) this.queue.request(ctx ? undefined : sayInConversation(greeting));
     if (this.init.limits.maxDurationMs > 0) this.after(this.init.limits.maxDurationMs, () => this.endPolitely(GOODBYE_AT_LIMIT, 'max_duration'));
   }
 

@@ -96,7 +96,7 @@ export async function openAgentSession(svc: SessionServices, req: OpenSessionReq
     ...(audio ? { audio } : {}),
     callerContext: memory,
     // A resumed conversation carries on where it was; only a new one is greeted.
-    greet: agent.greeting !== undefined && !req.resume,
+    greeting: req.resume ? null : (agent.greeting ?? null),
     ...(req.resume ? { seed: conversationHistory(req.resume) } : {}),
     // A resumed session's clock runs from its first start.
     limits: { maxDurationMs: Math.max(1000, agent.limits.maxDurationS * 1000 - (req.resume ? Date.now() - Date.parse(req.resume.startedAt) : 0)), budgetUsd: agent.limits.budgetUsd, idleEndAfterPrompts: agent.limits.idleEndAfterPrompts },

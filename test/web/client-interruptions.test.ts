@@ -8,7 +8,7 @@ import { launchChromium, missingBrowser, writeMicrophoneWav } from '../helpers/b
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { AudioFactory, missingTools } from '../helpers/speech-audio.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
-import { debug, startCall, transcript, waitForEntry, type PageGlobals } from './client-page.js';
+import { debug, screenshot, startCall, transcript, waitForEntry, type PageGlobals } from './client-page.js';
 
 const skip = missingBrowser() ?? missingTools() ?? false;
 const HOURS = /We're open Monday to Friday/;
