@@ -119,6 +119,9 @@ export class AgentRuntime implements Engine {
       this.init.engine.send({ type: 'conversation.item.create', item: { type: 'message', role: 'system', content: [{ type: 'input_text', text: callerContextText(ctx) }] } } as ClientEvent);
     }
     for (const item of this.init.seed ?? []) this.init.engine.send({ type: 'conversation.item.create', item } as ClientEvent);
+    // The line dropped after the caller's turn (or a tool's result) and before the answer was heard: answer it now.
+    const last = this.init.seed?.at(-1);
+    if (last && (last.type === 'function_call_output' || (last.type === 'message' && last.role === 'user'))) this.queue.request();
     const { greeting } = this.init;
     if (greeting) this.queue.request(ctx ? undefined : sayInConversation(greeting));
     if (this.init.limits.maxDurationMs > 0) this.after(this.init.limits.maxDurationMs, () => this.endPolitely(GOODBYE_AT_LIMIT, 'max_duration'));

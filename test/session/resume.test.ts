@@ -102,3 +102,31 @@ describe('a reconnect with the same session id resumes the conversation from the
     assert.deepEqual(await refusedUpgrade(`${srv.wsUrl}?session_id=${s.id}&caller_id=resume-caller-3`), { status: 410, code: 'session_ended' });
   });
 });
+
+describe('a turn the caller never heard answered is answered after the resume', () => {
+  let srv: TestServer;
+  let store: Store;
+  before(async () => {
+    store = await openStore({ dataDir: 'memory://' });
+    srv = await startTestServer({ engine: { default: 'local' } }, { agentsDir: 'agents', store });
+  });
+  after(() => srv.close());
+
+  it('the line drops between the question and the answer: the resumed session answers the question, once', async () => {
+    const first = await RawClient.connect(`${srv.wsUrl}?caller_id=resume-caller-9`);
+    const id = (await first.next('session.created', undefined, 10_000)).session.id as string;
+    first.send({ type: 'session.update', session: { type: 'realtime', output_modalities: ['text'] } });
+    await first.next('response.done', undefined, 15_000); // the greeting
+    first.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'When are you open' }] } });
+    await first.next('conversation.item.done', (e) => e.item.role === 'user');
+    first.ws.terminate(); // dropped before any answer was asked for
+
+    const second = await RawClient.connect(`${srv.wsUrl}?session_id=${id}&caller_id=resume-caller-9`);
+    assert.equal((await second.next('session.created', undefined, 10_000)).session.id, id);
+    const answer = await second.next('response.done', (e) => spoken(e.response) !== '', 15_000);
+    assert.match(spoken(answer.response), /^We're open Monday to Friday/);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(second.events.filter((e) => e.type === 'response.created').length, 1, 'answered once, no greeting again');
+    await second.close();
+  });
+});
