@@ -13,7 +13,7 @@ import { debug, screenshot, startCall, transcript, waitForEntry, type PageGlobal
 const skip = missingBrowser() ?? missingTools() ?? false;
 const HOURS = /We're open Monday to Friday/;
 
-describe('the browser client when the caller interrupts and when the line drops (WebSocket mode)', { skip }, () => {
+describe('the browser client when the caller interrupts and when the line drops', { skip }, () => {
   let srv: TestServer;
   let store: Store;
   const audio = new AudioFactory();
@@ -37,12 +37,13 @@ describe('the browser client when the caller interrupts and when the line drops 
     return b;
   };
 
-  it('barge-in: the caller talks over the greeting; playback stops at once and the greeting is truncated to what was played', async () => {
-    const browser = await browserSaying('barge-in', [{ pauseS: 3 }, { say: 'When are you open' }, { pauseS: 40 }]);
+  // WebSocket: the page stops its worklet and truncates; WebRTC: the server clears its playout and truncates.
+  for (const mode of ['websocket', 'webrtc'] as const) it(`barge-in (${mode}): the caller talks over the greeting; playback stops at once and the greeting is truncated to what was played`, async () => {
+    const browser = await browserSaying(`barge-in-${mode}`, [{ pauseS: 3 }, { say: 'When are you open' }, { pauseS: 40 }]);
     const page = await browser.newPage({ viewport: { width: 1100, height: 820 } });
-    await startCall(page, srv.url, 'websocket');
+    await startCall(page, srv.url, mode);
     await page.waitForSelector('#state[data-state="interrupted"]', { state: 'attached', timeout: 20_000 });
-    await screenshot(page, 'client-interrupted');
+    if (mode === 'websocket') await screenshot(page, 'client-interrupted');
     await waitForEntry(page, 'agent', HOURS, 40_000);
 
     const states = await debug(page, (p) => p.states);
@@ -70,7 +71,7 @@ describe('the browser client when the caller interrupts and when the line drops 
     await page.close();
   });
 
-  it('reconnect: the network drops mid-conversation; the page reconnects with backoff and the same session goes on', async () => {
+  it('reconnect (websocket): the network drops mid-conversation; the page reconnects with backoff and the same session goes on', async () => {
     const proxy = await TcpProxy.start(Number(new URL(srv.url).port));
     try {
       const browser = await browserSaying('reconnect', [{ pauseS: 6 }, { say: 'When are you open' }, { pauseS: 14 }]);

@@ -182,6 +182,8 @@ export class CallController {
       this.agentTurnDetection = session?.audio?.input?.turn_detection ?? { type: 'server_vad' };
       if (this.opts?.pushToTalk) this.applyTurnMode();
     }
+    // WebRTC: the server starts the agent's audio on the track; the page hears it a jitter buffer later.
+    if (e.type === 'output_audio_buffer.started') this.transcript.audioHeard();
     if (e.type === 'conversation.item.done' && (e.item as { name?: string } | undefined)?.name === 'end_call') this.endedByAgent = true;
     if (e.type === 'error') {
       const err = e.error as { code?: string; message?: string } | undefined;

@@ -1,6 +1,10 @@
 import { problemOf } from '../api.js';
 import type { RealtimeEvent } from '../events.js';
+import { meterStream } from '../audio/microphone.js';
 import type { Call, CallListener, CallStats, CallTarget } from './call.js';
+
+/** Agent audio above this RMS (−50 dBFS) counts as heard. */
+const AUDIBLE_RMS = 10 ** (-50 / 20);
 
 /** Longest wait for ICE candidates before the offer is sent with what was gathered. */
 const GATHER_TIMEOUT_MS = 3000;
@@ -15,6 +19,10 @@ export class WebRtcCall implements Call {
   private closedByUs = false;
   private gone = false;
   private readonly truncations: CallStats['truncations'] = [];
+  /** Audible agent audio rendered from the remote track, in ms (the WebSocket mode counts worklet samples instead). */
+  private audibleMs = 0;
+  private stopMeters: Array<() => void> = [];
+  private readonly meterCtx = new AudioContext();
 
   private constructor(
     private readonly pc: RTCPeerConnection,
@@ -23,8 +31,13 @@ export class WebRtcCall implements Call {
     private readonly player: HTMLAudioElement,
     private readonly listener: CallListener,
     readonly callId: string,
+    target: CallTarget,
   ) {
     channel.onmessage = (m) => this.onServer(m.data);
+    this.stopMeters.push(meterStream(this.meterCtx, target.microphone, (rms) => listener.micRms(rms)));
+    const remote = player.srcObject;
+    if (remote instanceof MediaStream) this.meterRemote(remote);
+    else pc.addEventListener('track', (t) => this.meterRemote(t.streams[0] ?? new MediaStream([t.track])));
     channel.onclose = () => this.lost('the event channel closed');
     pc.onconnectionstatechange = () => {
       if (pc.connectionState === 'failed' || pc.connectionState === 'closed') this.lost(`the connection ${pc.connectionState}`);
@@ -50,7 +63,7 @@ export class WebRtcCall implements Call {
       const callId = (res.headers.get('location') ?? '').split('/').pop() ?? '';
       await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
       await opened(channel, pc);
-      return new WebRtcCall(pc, channel, mic, player, listener, callId);
+      return new WebRtcCall(pc, channel, mic, player, listener, callId, target);
     } catch (err) {
       pc.close();
       throw err;
@@ -71,12 +84,15 @@ export class WebRtcCall implements Call {
   }
 
   async stats(): Promise<CallStats> {
-    let playedMs = 0;
-    (await this.pc.getStats()).forEach((s: { type?: string; kind?: string; totalSamplesDuration?: number; totalAudioEnergy?: number }) => {
-      // totalAudioEnergy grows only with sound actually rendered from the agent's track.
-      if (s.type === 'inbound-rtp' && s.kind === 'audio' && (s.totalAudioEnergy ?? 0) > 0) playedMs = Math.round((s.totalSamplesDuration ?? 0) * 1000);
-    });
-    return { playedMs, truncations: [...this.truncations] };
+    return { playedMs: this.audibleMs, truncations: [...this.truncations] };
+  }
+
+  private meterRemote(stream: MediaStream): void {
+    this.stopMeters.push(
+      meterStream(this.meterCtx, stream, (rms) => {
+        if (rms >= AUDIBLE_RMS) this.audibleMs += 100;
+      }),
+    );
   }
 
   close(): void {
@@ -105,6 +121,8 @@ export class WebRtcCall implements Call {
 
   private teardown(): void {
     this.gone = true;
+    for (const stop of this.stopMeters.splice(0)) stop();
+    if (this.meterCtx.state !== 'closed') void this.meterCtx.close();
     this.channel.onmessage = null;
     this.pc.onconnectionstatechange = null;
     this.pc.close();
