@@ -24,3 +24,4 @@ export {
   silenceByte,
   type AudioFormat,
 } from './formats.js';
+export { OPUS_FRAME_MS, OPUS_FRAME_SAMPLES, OPUS_RTP_CLOCK_RATE, OPUS_SAMPLE_RATE, OpusCodecError, OpusDecoder, OpusEncoder, openOpusCodecs, type OpusErrorCode } from './opus.js';

@@ -65,8 +65,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const lines = parsed.error.issues.map((issue) => {
     if (issue.code === 'unrecognized_keys') return `unknown key(s) ${issue.keys.map((k) => [...issue.path, k].join('.')).join(', ')} in ${file}; known keys: ${CONFIG_KEYS.map((k) => k.path).join(', ')}`;
     const path = issue.path.join('.');
-    const source = fromEnv.get(path) ?? `${path} in ${file}`;
-    return `${source} = ${JSON.stringify(getPath(tree, issue.path))}: ${issue.message}`;
+    // A list item's issue (`webrtc.iceServers.0`) is named by the variable that set the list.
+    const envPath = [...fromEnv.keys()].find((p) => path === p || path.startsWith(`${p}.`));
+    const source = envPath !== undefined ? fromEnv.get(envPath)! : `${path} in ${file}`;
+    const value = envPath !== undefined ? getPath(tree, envPath.split('.')) : getPath(tree, issue.path);
+    return `${source} = ${JSON.stringify(value)}: ${issue.message}`;
   });
   throw new ConfigError(`Invalid configuration:\n  - ${lines.join('\n  - ')}`);
 }

@@ -8,6 +8,8 @@ const int = (min: number, max: number) => z.coerce.number().int().min(min).max(m
 /** A comma-separated list in the environment, an array in the config file. */
 const list = <T extends z.ZodType>(item: T) => z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v), z.array(item));
 const ORIGIN = /^https?:\/\/[^/\s]+$/;
+const PORT_RANGE = /^\d{1,5}-\d{1,5}$/;
+const ICE_URL = /^(stuns?|turns?):[^\s,]+$/;
 
 /** The whole configuration: one schema gives the type, the defaults and the validation. */
 export const ConfigSchema = z.strictObject({
@@ -63,6 +65,24 @@ export const ConfigSchema = z.strictObject({
       enabled: bool.default(true),
       dir: z.string().min(1).default('./agents'),
       default: z.string().min(1).default('receptionist'),
+    })
+    .prefault({}),
+  /** WebRTC calls (`POST /v1/realtime/calls`): where media flows. Defaults suit one machine or a LAN. */
+  webrtc: z
+    .strictObject({
+      /** UDP ports for media (`min-max`); absent = any free port. Open this range in the firewall. */
+      portRange: z
+        .string()
+        .regex(PORT_RANGE, { error: 'expected two UDP ports as min-max, e.g. 40000-40999', abort: true })
+        .refine((r) => {
+          const [min, max] = r.split('-').map(Number) as [number, number];
+          return min >= 1024 && max <= 65535 && min < max;
+        }, 'expected 1024 ≤ min < max ≤ 65535')
+        .optional(),
+      /** The address callers reach this server at, announced in place of its own (behind 1:1 NAT, e.g. a cloud VM). */
+      publicIp: z.union([z.ipv4(), z.ipv6()], { error: 'expected an IPv4 or IPv6 address' }).optional(),
+      /** STUN/TURN servers (`stun:host:port`, `turn:user:secret@host:port?transport=udp`) the server gathers candidates through. */
+      iceServers: list(z.string().regex(ICE_URL, 'expected stun:, stuns:, turn: or turns: URLs, e.g. stun:stun.example.com:3478')).default([]),
     })
     .prefault({}),
   tools: z
@@ -139,6 +159,9 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { env: 'PARLEY_AGENTS', path: 'agents.enabled', description: '`off` serves the bare engine on `/v1/realtime`: no agents, no server-side tools, no records or REST API — a Realtime-compatible model endpoint (for example the upstream of another Parley\'s `openai` engine).' },
   { env: 'PARLEY_AGENTS_DIR', path: 'agents.dir', description: 'Folder of agent definitions (`*.yaml`), validated at start-up.' },
   { env: 'PARLEY_DEFAULT_AGENT', path: 'agents.default', description: 'Agent for sessions that name none (`/v1/realtime` without `?agent=`).' },
+  { env: 'PARLEY_WEBRTC_PORT_RANGE', path: 'webrtc.portRange', description: 'UDP ports WebRTC media uses, as `min-max` (e.g. `40000-40999`; each call takes one); open them in the firewall. Unset: any free port.' },
+  { env: 'PARLEY_WEBRTC_PUBLIC_IP', path: 'webrtc.publicIp', description: 'The address WebRTC callers reach this server at, announced in the SDP answer instead of the local one (a server behind 1:1 NAT, such as a cloud VM, with the port range forwarded).' },
+  { env: 'PARLEY_ICE_SERVERS', path: 'webrtc.iceServers', description: 'Comma-separated STUN/TURN URLs the server gathers candidates through (`stun:stun.example.com:3478`, `turn:user:secret@turn.example.com:3478?transport=udp`). Unset: host candidates only.' },
   { env: 'PARLEY_TOOL_TIMEOUT_MS', path: 'tools.timeoutMs', description: 'Longest a server-side tool may run before its call is answered with a `tool_timeout` error.' },
   { env: 'PARLEY_TOOL_FILLER_MS', path: 'tools.fillerAfterMs', description: 'When a tool runs longer than this, the agent says a short filler ("One moment, let me check that.").' },
   { env: 'PARLEY_MAX_FRAME_BYTES', path: 'limits.maxFrameBytes', description: 'Largest WebSocket message accepted; larger ones get an `error` event (twice this closes the socket with 1009).' },

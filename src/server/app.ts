@@ -10,6 +10,7 @@ import type { EngineRegistry } from '../engines/engine.js';
 import { SessionRegistry } from '../session/registry.js';
 import { registerRealtimeRoute } from '../transports/realtime-ws/route.js';
 import { registerCallRoutes } from '../transports/realtime-ws/calls-route.js';
+import { registerWebRtcRoute } from '../transports/webrtc/route.js';
 import { registerHealthRoutes } from './health.js';
 import { registerWebApp } from './web-app.js';
 import type { AgentRegistry } from '../agents/index.js';
@@ -87,6 +88,7 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Par
   registerHealthRoutes(app, { isReady: () => !draining });
   registerRealtimeRoute(app, { config, engines: deps.engines, sessions, logger: deps.logger, isDraining: () => draining, agents: deps.agents, store: deps.store, recordings, access });
   registerCallRoutes(app, { config, sessions, logger: deps.logger, access });
+  await registerWebRtcRoute(app, { config, engines: deps.engines, sessions, logger: deps.logger, isDraining: () => draining, agents: deps.agents, store: deps.store, recordings, access });
   await registerWebApp(app);
   if (deps.store) await registerApi(app, { store: deps.store, access, config, engines: deps.engines, agents: deps.agents, version: PACKAGE_VERSION, recordings, sessions, logger: deps.logger });
 

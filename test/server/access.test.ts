@@ -74,7 +74,8 @@ describe('access: every protected endpoint refuses a missing, expired, wrong, re
   it('the admin API: every /api route but POST /api/session, from its own OpenAPI document', async () => {
     const doc = (await (await fetch(`${srv.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
     const routes = Object.entries(doc.paths)
-      .filter(([path]) => path.startsWith('/api/') && path !== '/api/session' && path !== '/api/session/call')
+      // For callers, not admins: session secrets, attaching a call, and the agent picker's list (tested below).
+      .filter(([path]) => path.startsWith('/api/') && !['/api/session', '/api/session/call', '/api/agents'].includes(path))
       .flatMap(([path, methods]) => Object.keys(methods).map((m) => ({ method: m.toUpperCase(), path: path.replace(/\{[^}]+\}/g, 'x_1') })));
     assert.ok(routes.length >= 10, `found ${routes.length} admin routes`);
     const scoped = { name: 'agent-scoped key', expect: { status: 403, code: 'insufficient_scope' }, headers: () => bearer(secrets.backoffice!) };
@@ -92,6 +93,17 @@ describe('access: every protected endpoint refuses a missing, expired, wrong, re
         assert.ok(![401, 403].includes(res.status), `${r.method} ${r.path} with an admin key: ${res.status}`);
       }
     }
+  });
+
+  it('GET /api/agents lists only the agents the caller may use', async () => {
+    const names = async (headers: Record<string, string>): Promise<string[]> => {
+      const res = await fetch(`${srv.url}/api/agents`, { headers });
+      assert.equal(res.status, 200);
+      return ((await res.json()) as { agents: { name: string }[] }).agents.map((a) => a.name).sort();
+    };
+    assert.deepEqual(await names({}), ['widget'], 'anyone: the public agents');
+    assert.deepEqual(await names(bearer(secrets.backoffice!)), ['backoffice', 'widget'], 'a key: also the agents it is scoped to');
+    assert.deepEqual(await names(bearer(ADMIN)), ['backoffice', 'billing', 'widget'], 'an admin: all of them');
   });
 
   it('an access: key agent over /v1/realtime, POST /api/session and /v1/realtime/client_secrets', async () => {

@@ -1,14 +1,10 @@
 import type { Logger } from 'pino';
 import type { RawData, WebSocket } from 'ws';
-import { serverEvent } from '../../conversation/events.js';
-import { betaClientEventToGA, gaServerEventToBeta } from '../../protocol/beta/index.js';
-import { ErrorCode, ProtocolError } from '../../protocol/errors.js';
-import { parseJson, validateClientEvent } from '../../protocol/parse.js';
-import { MessageRate } from '../../server/limits/message-rate.js';
-import type { ServerEvent, ServerEventOf } from '../../protocol/schemas/index.js';
+import type { ServerEvent } from '../../protocol/schemas/index.js';
 import type { RealtimeSession, SessionEnd } from '../../session/realtime-session.js';
+import { EventChannel, noteAnnouncement, type Dialect } from '../event-channel.js';
 
-export type Dialect = 'ga' | 'beta';
+export { announcedSession, type AnnouncedSession, type Dialect } from '../event-channel.js';
 
 /**
  * `caller`: the session's own connection; its close ends the session. `sideband`: a server
@@ -27,54 +23,38 @@ export interface RealtimeSocketOptions {
   messagesPerSecond?: number;
 }
 
-/** A session object as `session.created` / `session.updated` carry it. */
-export type AnnouncedSession = ServerEventOf<'session.created'>['session'];
-
-// RealtimeSession keeps no copy of its config, yet a sideband attaching mid-call needs it for its
-// `session.created`. So the caller's socket notes what the session announced, for as long as the
-// session lives.
-const announced = new WeakMap<RealtimeSession, AnnouncedSession>();
-
-/** The session config `session` last announced to its caller (undefined: it has no caller socket). */
-export function announcedSession(session: RealtimeSession): AnnouncedSession | undefined {
-  return announced.get(session);
-}
-
-function noteAnnouncement(session: RealtimeSession, e: ServerEvent): void {
-  if (e.type === 'session.created' || e.type === 'session.updated') announced.set(session, e.session);
-}
-
-const rawSize = (data: RawData): number =>
-  Array.isArray(data) ? data.reduce((n, b) => n + b.byteLength, 0) : data instanceof ArrayBuffer ? data.byteLength : data.byteLength;
-
-const rawText = (data: RawData): string =>
-  (Array.isArray(data) ? Buffer.concat(data) : data instanceof ArrayBuffer ? Buffer.from(data) : data).toString('utf8');
+const asBuffer = (data: RawData): Buffer => (Array.isArray(data) ? Buffer.concat(data) : data instanceof ArrayBuffer ? Buffer.from(data) : data);
 
 /** Close reasons are limited to 123 bytes by RFC 6455. */
 export const closeReason = (reason: string): string => Buffer.from(reason).subarray(0, 123).toString('utf8').replace(/\uFFFD$/, '');
 
 /**
- * One `/v1/realtime` WebSocket: frames in → validated GA client events →
- * session; session events → (beta-translated) frames out. Every bad frame
- * gets an `error` event and the socket stays open.
+ * One `/v1/realtime` WebSocket: frames in and events out through an EventChannel (validation,
+ * beta translation, limits, `error` events); this class adds what is WebSocket-specific: frames,
+ * close codes, and how the socket's life is tied to the session's.
  */
 export class RealtimeSocket {
-  private readonly queue: RawData[] = [];
-  private session: RealtimeSession | null = null;
+  private readonly channel: EventChannel;
   private readonly role: SocketRole;
 
   constructor(
     private readonly socket: WebSocket,
-    private readonly opts: RealtimeSocketOptions,
+    opts: RealtimeSocketOptions,
   ) {
     this.role = opts.role ?? 'caller';
-    // Listen at once: frames may arrive before the engine is ready.
-    const rate = opts.messagesPerSecond === undefined ? null : new MessageRate(opts.messagesPerSecond);
-    socket.on('message', (data, isBinary) => {
-      if (rate && !rate.take()) return this.overRate(rate.perSecond);
-      if (this.session) this.receive(data, isBinary);
-      else this.queue.push(data);
+    this.channel = new EventChannel({
+      dialect: opts.dialect,
+      maxMessageBytes: opts.maxFrameBytes,
+      ...(opts.messagesPerSecond === undefined ? {} : { messagesPerSecond: opts.messagesPerSecond }),
+      logger: opts.logger,
+      send: (text) => socket.send(text),
+      isOpen: () => socket.readyState === socket.OPEN,
+      onFlood: (reason) => {
+        if (socket.readyState === socket.OPEN) socket.close(1008, closeReason(reason));
+      },
     });
+    // Listen at once: frames may arrive before the engine is ready.
+    socket.on('message', (data, isBinary) => this.channel.receive(asBuffer(data), isBinary));
     socket.on('error', (err) => opts.logger.warn({ err }, 'websocket error'));
   }
 
@@ -84,65 +64,25 @@ export class RealtimeSocket {
    * sideband's owner closes it (`close`) when the session ends.
    */
   attach(session: RealtimeSession, first?: ServerEvent): void {
-    this.session = session;
-    if (first) this.deliver(first);
+    if (first) this.channel.deliver(first);
     if (this.role === 'sideband') {
       const off = session.onEvent((e) => {
-        if (e.type !== 'response.output_audio.delta') this.deliver(e);
+        if (e.type !== 'response.output_audio.delta') this.channel.deliver(e);
       });
       this.socket.on('close', () => off());
     } else {
       session.onEvent((e) => {
         noteAnnouncement(session, e);
-        this.deliver(e);
+        this.channel.deliver(e);
       });
       session.onEnd((end) => this.close(end));
       this.socket.on('close', (code) => void session.end({ reason: `client closed (${code})`, code: 1000 }));
     }
-    for (const data of this.queue.splice(0)) this.receive(data, false);
+    this.channel.bind((event) => session.send(event));
   }
 
   /** Closes the socket with the session's code and reason (if it is still open). */
   close({ code, reason }: SessionEnd): void {
     if (this.socket.readyState === this.socket.OPEN) this.socket.close(code, closeReason(reason));
-  }
-
-  /** A client that floods is told why, then closed: dropping some of its messages would lose audio or events silently. */
-  private overRate(perSecond: number): void {
-    if (this.socket.readyState !== this.socket.OPEN) return;
-    const message = `More than ${perSecond} messages in one second; send audio in larger chunks (20–100 ms each).`;
-    this.deliver(serverEvent('error', { error: { type: 'invalid_request_error', code: 'rate_limited', message, param: null, event_id: null } }));
-    this.socket.close(1008, closeReason(`rate_limited: ${message}`));
-  }
-
-  private receive(data: RawData, isBinary: boolean): void {
-    const session = this.session;
-    if (!session) return;
-    const size = rawSize(data);
-    if (size > this.opts.maxFrameBytes) {
-      return this.fail(new ProtocolError(ErrorCode.frameTooLarge, `The message is ${size} bytes; at most ${this.opts.maxFrameBytes} bytes are accepted per message. Split audio into smaller appends.`, null));
-    }
-    if (isBinary) {
-      return this.fail(new ProtocolError(ErrorCode.invalidEvent, 'Binary frames are not supported; send each event as a JSON text frame.', null));
-    }
-    const json = parseJson(rawText(data));
-    if (!json.ok) return this.fail(json.error);
-    const incoming = this.opts.dialect === 'beta' ? betaClientEventToGA(json.value) : { events: [json.value], warnings: [] };
-    for (const w of incoming.warnings) this.opts.logger.debug({ warning: w }, 'beta event translated with a warning');
-    for (const value of incoming.events) {
-      const parsed = validateClientEvent(value);
-      if (parsed.ok) session.send(parsed.event);
-      else this.fail(parsed.error, parsed.eventId);
-    }
-  }
-
-  private fail(error: ProtocolError, eventId: string | null = null): void {
-    this.deliver(serverEvent('error', { error: { type: error.type, code: error.code, message: error.message, param: error.param, event_id: eventId } }));
-  }
-
-  private deliver(event: ServerEvent): void {
-    if (this.socket.readyState !== this.socket.OPEN) return;
-    const out = this.opts.dialect === 'beta' ? gaServerEventToBeta(event as ServerEvent & Record<string, unknown>) : [event];
-    for (const e of out) this.socket.send(JSON.stringify(e));
   }
 }

@@ -1,15 +1,14 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/schema.js';
-import { sessionModel, type EngineRegistry } from '../../engines/engine.js';
-import { defaultSessionConfig } from '../../engines/inprocess/session-config.js';
+import type { EngineRegistry } from '../../engines/engine.js';
 import { isBetaClient } from '../../protocol/beta/index.js';
-import { RealtimeSession } from '../../session/realtime-session.js';
 import type { SessionRegistry } from '../../session/registry.js';
 import { closeReason, RealtimeSocket } from './connection.js';
 import { attachSideband, refuseSideband } from './sideband.js';
 import type { AgentRegistry } from '../../agents/index.js';
-import { openAgentSession, SessionOpenError } from '../../session/open-session.js';
+import { SessionOpenError } from '../../session/session-open-error.js';
+import { startAdmittedSession } from '../../session/start-admitted-session.js';
 import type { Store } from '../../store/types.js';
 import { CALLER_ID, CALLER_ID_RULE } from '../../session/resume.js';
 import type { Access } from '../../server/access/access.js';
@@ -17,7 +16,6 @@ import { refusalOf, refuse, sendRefusal } from '../../server/access/refusal.js';
 import { offeredSubprotocols } from '../../auth/credential.js';
 import { admitRealtime, type Admitted, type RealtimeQuery } from './admit.js';
 import type { RecordingStore } from '../../recordings/recording-store.js';
-
 
 export interface RealtimeRouteDeps {
   config: Config;
@@ -68,54 +66,14 @@ export function registerRealtimeRoute(app: FastifyInstance, deps: RealtimeRouteD
       const dialect = isBetaClient(req.headers, offeredSubprotocols(req.headers)) ? 'beta' : 'ga';
       const log = deps.logger.child({ transport: 'realtime-ws', dialect });
       const conn = new RealtimeSocket(socket, { dialect, maxFrameBytes: deps.config.limits.maxFrameBytes, messagesPerSecond: deps.config.limits.messagesPerSecond, logger: log });
-      if (deps.agents && deps.store) {
-        const { store } = deps;
-        const services = { config: deps.config, engines: deps.engines, store, logger: log, ...(deps.recordings ? { recordings: deps.recordings } : {}) };
-        const admitted = admissions.get(req)!;
-        const open = async () => {
-          const { agent, resume } = admitted;
-          if (!resume) return openAgentSession(services, { agent: agent!, transport: 'websocket', callerId: admitted.callerId, model: req.query.model, logger: log, ...(admitted.sessionId ? { sessionId: admitted.sessionId } : {}) });
-          // A connection that still holds the session gives it up first, records flushed, so the re-seed is complete.
-          await deps.sessions.get(resume.id)?.end({ reason: 'resumed on a new connection', code: 1000 });
-          // Read again after that flush: the record now holds everything the old connection did.
-          const detail = await store.records.session(resume.id);
-          if (!detail) throw new SessionOpenError('resume_refused', `Session '${resume.id}' disappeared while resuming.`);
-          log.info({ session_id: resume.id, items: detail.transcript.length + detail.toolCalls.length }, 'resuming session');
-          return openAgentSession(services, { agent: agent!, transport: 'websocket', callerId: detail.callerId, model: req.query.model, logger: log, resume: detail });
-        };
-        open()
-          .then((session) => {
-            if (socket.readyState !== socket.OPEN) return void session.end({ reason: 'client left before the session started', code: 1000 });
-            deps.sessions.add(session);
-            conn.attach(session);
-            log.info({ session_id: session.id, agent: session.agent, engine: session.engineName }, 'session started');
-            session.start();
-          })
-          .catch((err: unknown) => {
-            log.error({ err }, 'session failed to start');
-            socket.close(1011, closeReason(err instanceof SessionOpenError ? err.message : 'session failed to start'));
-          });
-        return;
-      }
-      const engineName = deps.config.engine.default;
-      const factory = deps.engines.get(engineName);
-      if (!factory) return socket.close(1011, 'engine unavailable');
-      const model = sessionModel(factory, deps.config.engine, req.query.model);
-      const session0 = defaultSessionConfig(model);
-      factory
-        .create({ session: session0, limits: deps.config.limits, logger: log })
-        .then((engine) => {
-          if (socket.readyState !== socket.OPEN) return void engine.close('client left before the session started');
-          const session = new RealtimeSession({ id: session0.id, engine, logger: log, transport: 'realtime-ws', agent: req.query.agent ?? 'default' });
-          deps.sessions.add(session);
-          conn.attach(session);
-          log.info({ session_id: session.id, engine: engine.name, model }, 'session started');
-          session.start();
-        })
-        .catch((err: unknown) => {
-          log.error({ err }, 'engine failed to start');
-          socket.close(1011, 'engine failed to start');
-        });
+      const admitted = admissions.get(req);
+      if (!admitted) return socket.close(1011, 'not admitted');
+      startAdmittedSession(deps, { admitted, transport: 'websocket', model: req.query.model, agentName: req.query.agent, logger: log }, { stillWanted: () => socket.readyState === socket.OPEN, attach: (session) => conn.attach(session) }).catch(
+        (err: unknown) => {
+          log.error({ err }, 'session failed to start');
+          socket.close(1011, closeReason(err instanceof SessionOpenError ? err.message : 'session failed to start'));
+        },
+      );
     },
   });
 }

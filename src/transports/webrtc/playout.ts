@@ -1,0 +1,241 @@
+import { OPUS_FRAME_SAMPLES, OPUS_SAMPLE_RATE } from '../../audio/index.js';
+import { serverEvent } from '../../conversation/events.js';
+import type { ServerEvent } from '../../protocol/schemas/index.js';
+import { DEFAULT_PACER, Pacer, type PacerOptions } from './pacer.js';
+
+/** One 20 ms frame ready to go out, and whose audio it carries. */
+export interface OutFrame {
+  pcm: Int16Array;
+  responseId: string;
+  itemId: string;
+  /** Samples of the item's own audio in it (the rest is padding at the item's end). */
+  samples: number;
+}
+
+export interface PlayoutHooks {
+  /** Puts one frame on the wire; `spurtStart` on the first after a pause (RTP marker bit). */
+  send(frame: OutFrame, spurtStart: boolean): void;
+  /** `output_audio_buffer.started` / `.stopped` / `.cleared`, for the caller. */
+  emit(event: ServerEvent): void;
+  now?: () => number;
+}
+
+/** What a clear took back. */
+export interface Cut {
+  /** The response whose audio was playing (or queued first). */
+  responseId: string;
+  /** Each item whose audio was cut, with the ms of it sent on the wire: the playing one first. */
+  items: Array<{ itemId: string; audioEndMs: number }>;
+}
+
+const msOf = (samples: number): number => Math.floor((samples * 1000) / OPUS_SAMPLE_RATE);
+
+/**
+ * The server-owned playout buffer of a WebRTC call: the agent's PCM (24 kHz) is cut into 20 ms
+ * frames per item and sent at real time (Pacer). It knows, per item, how much went on the
+ * wire — what a barge-in truncates to — and tells the caller when a response's audio starts
+ * (`output_audio_buffer.started`), when it has played out after the response ended (`.stopped`)
+ * and when it was dropped (`.cleared`).
+ */
+export class Playout {
+  private readonly pacer: Pacer;
+  private readonly now: () => number;
+  private readonly frameMs: number;
+  private readonly queue: OutFrame[] = [];
+  /** Each item's audio not yet a whole frame. */
+  private readonly partial = new Map<string, { responseId: string; pcm: Int16Array }>();
+  /** Samples of each item sent. */
+  private readonly sentSamples = new Map<string, number>();
+  /** Responses whose audio has started going out, with when their last frame sent ends playing. */
+  private readonly started = new Map<string, number>();
+  /** Responses the engine has finished that may still owe `stopped`. */
+  private readonly finished = new Set<string>();
+  /** Responses cut off while the engine still runs them: their late deltas are dropped. */
+  private readonly muted = new Set<string>();
+  private last: OutFrame | null = null;
+  private lastResponse: string | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private ticking = false;
+  private paused = true;
+  private closed = false;
+  private readonly drainWaiters: Array<() => void> = [];
+
+  constructor(
+    private readonly hooks: PlayoutHooks,
+    pacer: PacerOptions = DEFAULT_PACER,
+  ) {
+    this.pacer = new Pacer(pacer);
+    this.frameMs = pacer.frameMs;
+    this.now = hooks.now ?? (() => performance.now());
+  }
+
+  /** Starts sending (the media path is up); until then frames wait. */
+  resume(): void {
+    this.paused = false;
+    this.schedule();
+  }
+
+  /** Agent audio for an item (`response.output_audio.delta`). */
+  push(responseId: string, itemId: string, pcm: Int16Array): void {
+    if (this.closed || this.muted.has(responseId) || pcm.length === 0) return;
+    const held = this.partial.get(itemId);
+    let all = pcm;
+    if (held) {
+      all = new Int16Array(held.pcm.length + pcm.length);
+      all.set(held.pcm);
+      all.set(pcm, held.pcm.length);
+    }
+    let at = 0;
+    for (; at + OPUS_FRAME_SAMPLES <= all.length; at += OPUS_FRAME_SAMPLES) {
+      this.queue.push({ pcm: all.slice(at, at + OPUS_FRAME_SAMPLES), responseId, itemId, samples: OPUS_FRAME_SAMPLES });
+    }
+    if (at < all.length) this.partial.set(itemId, { responseId, pcm: all.slice(at) });
+    else this.partial.delete(itemId);
+    this.schedule();
+  }
+
+  /** The item's audio is complete (`response.output_audio.done`): its last part frame goes out padded. */
+  itemDone(itemId: string): void {
+    const held = this.partial.get(itemId);
+    if (!held) return;
+    this.partial.delete(itemId);
+    const pcm = new Int16Array(OPUS_FRAME_SAMPLES);
+    pcm.set(held.pcm);
+    this.queue.push({ pcm, responseId: held.responseId, itemId, samples: held.pcm.length });
+    this.schedule();
+  }
+
+  /** The response is over (`response.done`): once its audio has played, `output_audio_buffer.stopped`. */
+  responseDone(responseId: string): void {
+    for (const [itemId, held] of this.partial) if (held.responseId === responseId) this.itemDone(itemId);
+    // A response cut off gets no `stopped`, and nothing more of it can arrive now.
+    if (this.muted.delete(responseId)) return;
+    this.finished.add(responseId);
+    this.settle();
+    this.schedule();
+  }
+
+  /** Agent audio is queued, or sent and still playing at the caller. */
+  active(): boolean {
+    return this.queue.length > 0 || this.partial.size > 0 || this.pacer.playing(this.now());
+  }
+
+  /** Ms of this item sent on the wire so far. */
+  sentMs(itemId: string): number {
+    return msOf(this.sentSamples.get(itemId) ?? 0);
+  }
+
+  /**
+   * Drops everything queued (barge-in, or the client's `output_audio_buffer.clear`) and says
+   * `output_audio_buffer.cleared`. Returns what was cut — the playing item and any queued ones,
+   * each with the ms of it sent — or null when nothing was queued or playing.
+   */
+  clear(): Cut | null {
+    if (this.closed || !this.active()) return null;
+    const playing = this.pacer.playing(this.now()) ? this.last : null;
+    const responseId = playing?.responseId ?? this.queue[0]?.responseId ?? [...this.partial.values()][0]?.responseId ?? this.lastResponse ?? '';
+    const items = new Map<string, string>();
+    if (playing) items.set(playing.itemId, playing.responseId);
+    for (const f of this.queue) items.set(f.itemId, f.responseId);
+    for (const [itemId, held] of this.partial) items.set(itemId, held.responseId);
+    for (const response of new Set(items.values())) {
+      this.started.delete(response);
+      // One the engine has not finished would go on sending deltas: they are dropped until its response.done.
+      if (!this.finished.delete(response)) this.muted.add(response);
+    }
+    this.queue.length = 0;
+    this.partial.clear();
+    this.pacer.reset();
+    this.last = null;
+    this.hooks.emit(serverEvent('output_audio_buffer.cleared', { response_id: responseId }));
+    this.settle();
+    return { responseId, items: [...items.keys()].map((itemId) => ({ itemId, audioEndMs: this.sentMs(itemId) })) };
+  }
+
+  /** Resolves once everything queued has been sent and has played, or after `maxMs`. */
+  drain(maxMs: number): Promise<void> {
+    if (this.closed || this.paused || !this.active()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(t);
+        resolve();
+      };
+      const t = setTimeout(done, maxMs);
+      this.drainWaiters.push(done);
+      this.schedule();
+    });
+  }
+
+  /** Stops for good: the timer cleared, the queue dropped, drain waiters released. */
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.queue.length = 0;
+    this.partial.clear();
+    for (const w of this.drainWaiters.splice(0)) w();
+  }
+
+  /** One timer at a time, set for the next thing due: a frame, a `stopped`, or the end of playout. */
+  private schedule(): void {
+    if (this.closed || this.paused || this.timer) return;
+    const now = this.now();
+    let next = Infinity;
+    if (this.queue.length > 0) next = this.pacer.nextDueAt(now);
+    // A finished response with frames still queued is woken by them; one without, when its last frame has played.
+    for (const id of this.finished) if (!this.queue.some((f) => f.responseId === id)) next = Math.min(next, this.started.get(id) ?? now);
+    if (this.drainWaiters.length > 0) next = Math.min(next, this.pacer.playedOutAt());
+    if (next === Infinity) return;
+    // Due now: at once (no timer's millisecond of delay). Inside a tick, a timer, so nothing recurses.
+    if (next <= now && !this.ticking) return this.tick();
+    this.timer = setTimeout(
+      () => {
+        this.timer = null;
+        this.tick();
+      },
+      Math.max(1, Math.ceil(next - now)),
+    );
+  }
+
+  private tick(): void {
+    if (this.closed) return;
+    this.ticking = true;
+    try {
+      this.sendDue();
+      this.settle();
+      this.schedule();
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private sendDue(): void {
+    const now = this.now();
+    const { frames, spurtStart } = this.pacer.take(now, this.queue.length);
+    const endOfBatch = this.pacer.playedOutAt();
+    for (let i = 0; i < frames; i++) {
+      const frame = this.queue.shift()!;
+      if (!this.started.has(frame.responseId)) this.hooks.emit(serverEvent('output_audio_buffer.started', { response_id: frame.responseId }));
+      this.started.set(frame.responseId, endOfBatch - (frames - 1 - i) * this.frameMs);
+      this.sentSamples.set(frame.itemId, (this.sentSamples.get(frame.itemId) ?? 0) + frame.samples);
+      this.last = frame;
+      this.lastResponse = frame.responseId;
+      this.hooks.send(frame, spurtStart && i === 0);
+    }
+  }
+
+  /** Finished responses whose audio has all played get `stopped`; drain waiters learn the buffer is empty. */
+  private settle(): void {
+    const now = this.now();
+    for (const id of this.finished) {
+      const endsAt = this.started.get(id);
+      if (this.queue.some((f) => f.responseId === id) || (endsAt !== undefined && endsAt > now)) continue;
+      this.finished.delete(id);
+      if (endsAt !== undefined) {
+        this.started.delete(id);
+        this.hooks.emit(serverEvent('output_audio_buffer.stopped', { response_id: id }));
+      }
+    }
+    if (!this.active()) for (const w of this.drainWaiters.splice(0)) w();
+  }
+}
