@@ -1,31 +1,18 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { openStore } from '../../src/store/index.js';
-import type { Store } from '../../src/store/types.js';
-import { launchChromium, missingBrowser, writeMicrophoneWav } from '../helpers/browser.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { AudioFactory, missingTools } from '../helpers/speech-audio.js';
-import { debug, screenshot, startCall, transcript, waitForEntry } from './client-page.js';
+import type { Page } from 'playwright-core';
+import { missingBrowser } from '../helpers/browser.js';
+import { missingTools } from '../helpers/speech-audio.js';
+import { debug, screenshot, startCall, startClientTestBed, transcript, waitForEntry, type ClientTestBed } from './client-page.js';
 
 const skip = missingBrowser() ?? missingTools() ?? false;
 
 describe('the browser client books by voice (headless Chromium, microphone = an espeak-ng WAV)', { skip }, () => {
-  let srv: TestServer;
-  let store: Store;
-  const browsers: Browser[] = [];
-  const audio = new AudioFactory();
-
+  let bed: ClientTestBed;
   before(async () => {
-    store = await openStore({ dataDir: 'memory://' });
-    srv = await startTestServer({ engine: { default: 'local' } }, { agentsDir: 'agents', store });
+    bed = await startClientTestBed();
   });
-  after(async () => {
-    await Promise.all(browsers.map((b) => b.close()));
-    await srv?.close();
-    audio.dispose();
-  });
+  after(() => bed?.close());
 
   // One slot per mode: the second booking must not find the first one's time taken.
   const CASES = [
@@ -34,11 +21,9 @@ describe('the browser client books by voice (headless Chromium, microphone = an 
   ] as const;
 
   for (const { mode, service, say } of CASES) it(`${mode}: the transcript on the page, the tool call with its result, the row in the database, the agent heard`, async () => {
-    const mic = join(audio.dir, `${mode}.wav`);
+    const { srv, store } = bed;
     // The greeting plays first; then the caller asks, then stays quiet (Chromium loops the file).
-    writeMicrophoneWav(audio, mic, [{ pauseS: 5 }, { say }, { pauseS: 40 }]);
-    const browser = await launchChromium({ microphoneWav: mic });
-    browsers.push(browser);
+    const browser = await bed.browserSaying(mode, [{ pauseS: 5 }, { say }, { pauseS: 40 }]);
     const before = (await store.business.appointments()).length;
     const page: Page = await browser.newPage({ viewport: { width: 1100, height: 820 } });
     await startCall(page, srv.url, mode);

@@ -1,41 +1,26 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { openStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/types.js';
-import { launchChromium, missingBrowser, writeMicrophoneWav } from '../helpers/browser.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { AudioFactory, missingTools } from '../helpers/speech-audio.js';
+import { missingBrowser, type MicSegment } from '../helpers/browser.js';
+import type { TestServer } from '../helpers/server.js';
+import { missingTools } from '../helpers/speech-audio.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
-import { debug, screenshot, startCall, transcript, waitForEntry, type PageGlobals } from './client-page.js';
+import { debug, screenshot, startCall, startClientTestBed, transcript, waitForEntry, type ClientTestBed, type PageGlobals } from './client-page.js';
 
 const skip = missingBrowser() ?? missingTools() ?? false;
 const HOURS = /We're open Monday to Friday/;
 
 describe('the browser client when the caller interrupts and when the line drops', { skip }, () => {
+  let bed: ClientTestBed;
   let srv: TestServer;
   let store: Store;
-  const audio = new AudioFactory();
-  const browsers: Browser[] = [];
-
   before(async () => {
-    store = await openStore({ dataDir: 'memory://' });
-    srv = await startTestServer({ engine: { default: 'local' } }, { agentsDir: 'agents', store });
+    bed = await startClientTestBed();
+    ({ srv, store } = bed);
   });
-  after(async () => {
-    await Promise.all(browsers.map((b) => b.close()));
-    await srv?.close();
-    audio.dispose();
-  });
-
-  const browserSaying = async (name: string, segments: Parameters<typeof writeMicrophoneWav>[2]): Promise<Browser> => {
-    const wav = join(audio.dir, `${name}.wav`);
-    writeMicrophoneWav(audio, wav, segments);
-    const b = await launchChromium({ microphoneWav: wav });
-    browsers.push(b);
-    return b;
-  };
+  after(() => bed?.close());
+  const browserSaying = (name: string, segments: readonly MicSegment[]): Promise<Browser> => bed.browserSaying(name, segments);
 
   // WebSocket: the page stops its worklet and truncates; WebRTC: the server clears its playout and truncates.
   for (const mode of ['websocket', 'webrtc'] as const) it(`barge-in (${mode}): the caller talks over the greeting; playback stops at once and the greeting is truncated to what was played`, async () => {

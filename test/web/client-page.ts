@@ -1,5 +1,11 @@
 import { mkdirSync } from 'node:fs';
-import type { Page } from 'playwright-core';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { openStore } from '../../src/store/index.js';
+import type { Store } from '../../src/store/types.js';
+import { launchChromium, writeMicrophoneWav, type MicSegment } from '../helpers/browser.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { AudioFactory } from '../helpers/speech-audio.js';
 import type { ParleyDebug } from '../../web/src/client/debug-api.js';
 
 // Functions passed to page.evaluate run in Chromium, not here: the tests are typed without the
@@ -61,4 +67,36 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   if (process.env.PARLEY_SCREENSHOTS !== '1') return;
   mkdirSync('docs/screenshots', { recursive: true });
   await page.screenshot({ path: `docs/screenshots/${name}.png` });
+}
+
+/** The demo receptionist on the embedded engine, and Chromiums whose microphones say what a test scripts. */
+export interface ClientTestBed {
+  srv: TestServer;
+  store: Store;
+  /** A new Chromium whose fake microphone plays `segments` (looped). */
+  browserSaying(name: string, segments: readonly MicSegment[]): Promise<Browser>;
+  close(): Promise<void>;
+}
+
+export async function startClientTestBed(): Promise<ClientTestBed> {
+  const store = await openStore({ dataDir: 'memory://' });
+  const srv = await startTestServer({ engine: { default: 'local' } }, { agentsDir: 'agents', store });
+  const audio = new AudioFactory();
+  const browsers: Browser[] = [];
+  return {
+    srv,
+    store,
+    async browserSaying(name, segments) {
+      const wav = join(audio.dir, `${name}.wav`);
+      writeMicrophoneWav(audio, wav, segments);
+      const b = await launchChromium({ microphoneWav: wav });
+      browsers.push(b);
+      return b;
+    },
+    async close() {
+      await Promise.all(browsers.map((b) => b.close()));
+      await srv.close();
+      audio.dispose();
+    },
+  };
 }

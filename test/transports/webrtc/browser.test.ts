@@ -75,7 +75,7 @@ describe('a plain browser RTCPeerConnection talks to /v1/realtime/calls (headles
     audio.dispose();
   });
 
-  it('the OpenAI WebRTC recipe as-is: offer → 201 answer + Location; greeting heard; the question transcribed and answered; hanging up ends the session', async () => {
+  it('the OpenAI WebRTC recipe as-is: offer → 201 answer + Location; greeting heard; the question transcribed and answered; hanging up ends the session', async (t) => {
     const page = await browser.newPage();
     // Same origin as the endpoint, as a page of the deployment would be.
     await page.goto(`${srv.url}/healthz`);
@@ -93,13 +93,15 @@ describe('a plain browser RTCPeerConnection talks to /v1/realtime/calls (headles
     const responses = result.events.filter((e) => e.type === 'response.done').map((e) => e.response as { id: string; usage: { output_token_details: { audio_tokens: number } } });
     assert.ok(responses.length >= 2, 'the greeting and the answer');
     for (const r of responses.slice(0, 2)) {
-      assert.ok(types.includes('output_audio_buffer.started') && result.events.some((e) => e.type === 'output_audio_buffer.stopped' && e.response_id === r.id), `started/stopped for ${r.id}`);
+      // Played out (stopped), or cut off by the caller's speech (cleared): under load the question can overlap the greeting.
+      assert.ok(types.includes('output_audio_buffer.started') && result.events.some((e) => (e.type === 'output_audio_buffer.stopped' || e.type === 'output_audio_buffer.cleared') && e.response_id === r.id), `started/stopped for ${r.id}`);
     }
     // Chromium's own count of the agent audio it received: every 20 ms frame the two responses produced.
     const producedMs = responses.slice(0, 2).reduce((n, r) => n + r.usage.output_token_details.audio_tokens * 50, 0);
     assert.ok(result.inbound, 'inbound audio stats');
     assert.ok(result.inbound.packetsReceived >= (producedMs / 20) * 0.9, `received ${result.inbound.packetsReceived} packets for ~${producedMs} ms of agent audio`);
     assert.ok(result.inbound.totalAudioEnergy > 0, 'the received audio has energy');
+    t.diagnostic(`Chromium received ${result.inbound.packetsReceived} packets for ${producedMs} ms of agent audio; sent ${result.outbound?.packetsSent} microphone packets`);
     assert.ok((result.outbound?.packetsSent ?? 0) > 100, 'the microphone was sent');
 
     // The page hung up (pc.close()): the session ends and is recorded.

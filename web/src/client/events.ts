@@ -28,3 +28,14 @@ export interface ConversationItem {
 
 export const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 export const item = (e: RealtimeEvent): ConversationItem | undefined => (typeof e.item === 'object' && e.item !== null ? (e.item as ConversationItem) : undefined);
+
+/** A server event from a text frame or data-channel message; null for anything else (binary, not JSON). */
+export function parseServerEvent(data: unknown): RealtimeEvent | null {
+  if (typeof data !== 'string') return null;
+  try {
+    const e = JSON.parse(data) as unknown;
+    return typeof e === 'object' && e !== null && typeof (e as RealtimeEvent).type === 'string' ? (e as RealtimeEvent) : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,5 +1,5 @@
 import { problemOf } from '../api.js';
-import type { RealtimeEvent } from '../events.js';
+import { parseServerEvent, type RealtimeEvent } from '../events.js';
 import { meterStream } from '../audio/microphone.js';
 import type { Call, CallListener, CallStats, CallTarget } from './call.js';
 
@@ -101,13 +101,8 @@ export class WebRtcCall implements Call {
   }
 
   private onServer(data: unknown): void {
-    if (typeof data !== 'string') return;
-    let e: RealtimeEvent;
-    try {
-      e = JSON.parse(data) as RealtimeEvent;
-    } catch {
-      return;
-    }
+    const e = parseServerEvent(data);
+    if (!e) return;
     if (e.type === 'conversation.item.truncated') this.truncations.push({ itemId: String(e.item_id), audioEndMs: Number(e.audio_end_ms) });
     this.listener.event(e);
   }

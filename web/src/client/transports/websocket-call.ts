@@ -1,7 +1,7 @@
 import { base64ToPcm, pcmToBase64, SAMPLE_RATE } from '../audio/pcm.js';
 import captureUrl from '../audio/capture-worklet.ts?worker&url';
 import playbackUrl from '../audio/playback-worklet.ts?worker&url';
-import { str, type RealtimeEvent } from '../events.js';
+import { parseServerEvent, str, type RealtimeEvent } from '../events.js';
 import type { Call, CallListener, CallStats, CallTarget } from './call.js';
 
 type PlaybackMessage =
@@ -85,13 +85,8 @@ export class WebSocketCall implements Call {
   }
 
   private onServer(data: unknown): void {
-    if (typeof data !== 'string') return;
-    let e: RealtimeEvent;
-    try {
-      e = JSON.parse(data) as RealtimeEvent;
-    } catch {
-      return;
-    }
+    const e = parseServerEvent(data);
+    if (!e) return;
     if (e.type === 'response.output_audio.delta') {
       const pcm = base64ToPcm(str(e.delta) ?? '');
       this.playback.port.postMessage({ type: 'audio', itemId: str(e.item_id) ?? '', pcm }, [pcm.buffer]);
