@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openStore } from '../../src/store/index.js';
 import type { BusinessStore, Store } from '../../src/store/types.js';
-import { RawClient, type Json } from '../helpers/realtime-client.js';
+import { RawClient, type Json, spokenText } from '../helpers/realtime-client.js';
 import { AudioFactory, missingTools, mix, whiteNoise } from '../helpers/speech-audio.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { streamRealtime } from '../helpers/voice-session.js';
@@ -12,11 +12,6 @@ const MIC_FLOOR_RMS = 32768 * 10 ** (-60 / 20);
 /** Longer than the filler threshold (1.5 s) and than the caller's interruption. */
 const BOOKING_MS = 4000;
 
-const spoken = (r: Json): string =>
-  (r.output as { type: string; content?: { transcript?: string; text?: string }[] }[])
-    .filter((i) => i.type === 'message')
-    .map((i) => i.content?.[0]?.transcript ?? i.content?.[0]?.text ?? '')
-    .join(' ');
 
 /** The store, with bookings that take BOOKING_MS: a slow back office. */
 function slowBookings(store: Store): Store {
@@ -63,13 +58,13 @@ describe('the caller interrupts by voice while a tool runs (embedded engine)', {
     const output = await ws.next('conversation.item.added', (e) => e.item.type === 'function_call_output' && e.item.call_id === call.call_id, 15_000);
     const booked = JSON.parse(output.item.output).appointment;
     assert.equal(booked.time, '10:00');
-    await ws.next('response.done', (e) => /all set/.test(spoken(e.response)), 20_000);
+    await ws.next('response.done', (e) => /all set/.test(spokenText(e.response)), 20_000);
 
     const at = (e: Json) => ws.events.indexOf(e);
     assert.ok(at(spoke) > at(filler) && at(spoke) < at(output), 'the caller spoke while the tool was still running');
     const fillerDone = ws.events.find((e) => e.type === 'response.done' && e.response.id === filler.response.id);
     assert.equal(fillerDone?.response.status, 'cancelled', 'the barge-in cut the filler short');
-    const hours = ws.events.find((e) => e.type === 'response.done' && /Monday to Friday/.test(spoken(e.response)));
+    const hours = ws.events.find((e) => e.type === 'response.done' && /Monday to Friday/.test(spokenText(e.response)));
     assert.ok(hours, 'the interruption was answered too');
     assert.equal(ws.events.filter((e) => e.type === 'conversation.item.added' && e.item.type === 'function_call_output').length, 1, 'the call id was answered once');
     await ws.close();

@@ -11,7 +11,7 @@ import { createOpenAIEngine, OpenAIEngineEventCode } from '../../src/engines/ope
 import { openStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/types.js';
 import { startParleyProcess, type ParleyProcess } from '../helpers/parley-process.js';
-import { RawClient, type Json } from '../helpers/realtime-client.js';
+import { RawClient, type Json, spokenText } from '../helpers/realtime-client.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { AudioFactory, missingTools, mix, whiteNoise } from '../helpers/speech-audio.js';
 import { itemAudio, streamRealtime } from '../helpers/voice-session.js';
@@ -36,11 +36,7 @@ const MOVE = "I'd like to reschedule my appointment to Thursday at eleven a.m.";
 
 const words = (s: string): string => s.toLowerCase().replace(/[^a-z0-9' -]/g, ' ').replace(/\s+/g, ' ').trim();
 /** What an assistant message of a `response.done` says. */
-const spoken = (done: Json): string =>
-  (done.response.output as { type: string; content?: { transcript?: string; text?: string }[] }[])
-    .filter((i) => i.type === 'message')
-    .map((i) => i.content?.[0]?.transcript ?? i.content?.[0]?.text ?? '')
-    .join(' ');
+const spoken = (done: Json): string => spokenText(done.response);
 
 /** The receptionist, on the `openai` engine. Idle prompts pushed out of the way: the test has its own pauses. */
 function writeAgent(dir: string): void {

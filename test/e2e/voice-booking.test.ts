@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { resample } from '../../src/audio/index.js';
-import { defineGrammar } from '../../src/engines/local/stt/index.js';
-import { PocketsphinxRecognizer } from '../../src/engines/local/stt/index.js';
 import { BUILTIN_TOOLS, type BuiltinToolName } from '../../src/tools/builtin/schemas.js';
+import { hearBookingConfirmation } from '../helpers/agent-replies.js';
 import { AudioFactory, missingTools, mix, whiteNoise } from '../helpers/speech-audio.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { itemAudio, openVoiceSession, streamRealtime } from '../helpers/voice-session.js';
@@ -108,28 +106,10 @@ describe('voice conversations through /v1/realtime with the embedded engine', { 
     // Re-transcribe the agent's own audio and check it says the same thing.
     const pcm24 = itemAudio(ws.events, item.id);
     assert.ok(pcm24.length / 24000 > 2, 'the agent spoke');
-    const replies = defineGrammar({
-      name: 'agent_replies',
-      public: 'reply',
-      rules: {
-        reply: "you're all set a consultation <day> at ten a.m. anything else",
-        day: ['tomorrow', '<weekday> <month> <num>'],
-        weekday: 'monday | tuesday | wednesday | thursday | friday | saturday | sunday',
-        month: 'january | february | march | april | may | june | july | august | september | october | november | december',
-        num: 'one | two | three | four | five | six | seven | eight | nine | ten | eleven | twelve | thirteen | fourteen | fifteen | sixteen | seventeen | eighteen | nineteen | twenty [one | two | three | four | five | six | seven | eight | nine] | thirty [one]',
-      },
-    });
-    const recognizer = await PocketsphinxRecognizer.create({ defaultGrammar: replies });
-    try {
-      const stream = recognizer.start({ grammar: replies });
-      stream.write(resample(pcm24, 24000, 16000));
-      const heard = await stream.end();
-      assert.match(heard.text, /^you're all set a consultation .* at ten a\.m\. anything else$/, `pocketsphinx heard: ${heard.text}`);
-      const spokenDay = /consultation (.*) at/.exec(words(said))?.[1] ?? '';
-      assert.equal(/consultation (.*) at/.exec(heard.text)?.[1]?.split(' ')[0], spokenDay.split(' ')[0], 'the same day was spoken');
-    } finally {
-      await recognizer.close();
-    }
+    const heard = await hearBookingConfirmation(pcm24);
+    assert.match(heard, /^you're all set a consultation .* at ten a\.m\. anything else$/, `pocketsphinx heard: ${heard}`);
+    const spokenDay = /consultation (.*) at/.exec(words(said))?.[1] ?? '';
+    assert.equal(/consultation (.*) at/.exec(heard)?.[1]?.split(' ')[0], spokenDay.split(' ')[0], 'the same day was spoken');
     await ws.close();
   });
 

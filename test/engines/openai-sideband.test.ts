@@ -18,7 +18,7 @@ import { openSidebandSession, SidebandSessionError } from '../../src/session/sid
 import { openStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/types.js';
 import { HANGUP_REASON } from '../../src/transports/realtime-ws/calls-route.js';
-import { RawClient, refusedUpgrade, type Json } from '../helpers/realtime-client.js';
+import { RawClient, refusedUpgrade, type Json, spokenText } from '../helpers/realtime-client.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 
@@ -58,11 +58,6 @@ const agentWith = (over: Partial<AgentInput> = {}): Agent =>
 const userText = (text: string) => ({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text }] } });
 
 /** What a response said: its messages' text or audio transcript. */
-const spoken = (response: Json): string =>
-  (response.output as Json[])
-    .filter((i) => i.type === 'message')
-    .map((i) => (i.content?.[0]?.transcript ?? i.content?.[0]?.text ?? '') as string)
-    .join(' ');
 
 const waitUntil = async (cond: () => boolean | Promise<boolean>, what: string, ms = 5000): Promise<void> => {
   const deadline = Date.now() + ms;
@@ -153,8 +148,8 @@ describe('the sideband: an agent on the openai engine attached to a call on anot
     const output = await browser.next('conversation.item.added', (e) => e.item.type === 'function_call_output' && e.item.call_id === call.call_id, 10_000);
     const booked = JSON.parse(output.item.output as string).appointment as { id: string; date: string };
     assert.equal(booked.date, args.date);
-    const answer = await browser.next('response.done', (e) => /You're all set/.test(spoken(e.response)), 20_000);
-    assert.match(spoken(answer.response), /consultation .* at 10 a\.m\./);
+    const answer = await browser.next('response.done', (e) => /You're all set/.test(spokenText(e.response)), 20_000);
+    assert.match(spokenText(answer.response), /consultation .* at 10 a\.m\./);
 
     // The tool ran on the downstream, against its own database.
     const row = await store.business.appointment(booked.id);
@@ -199,7 +194,7 @@ describe('the sideband: an agent on the openai engine attached to a call on anot
     const { browser, callId } = await openCall();
     const session = await attach(callId, agentWith({ limits: { maxDurationS: 10 } }));
     const ended = new Promise<SessionEnd>((resolve) => session.onEnd(resolve));
-    const bye = await browser.next('response.done', (e) => /reached the limit for this call/.test(spoken(e.response)), 25_000);
+    const bye = await browser.next('response.done', (e) => /reached the limit for this call/.test(spokenText(e.response)), 25_000);
     assert.equal(bye.response.status, 'completed');
     const closed = await within(browser.closed, 10_000, 'the browser’s connection to close');
     assert.deepEqual(closed, { code: 1000, reason: HANGUP_REASON });
@@ -243,7 +238,7 @@ describe('the sideband: an agent on the openai engine attached to a call on anot
     browser.send(userText("I'd like to book a check-up next Wednesday at 11 am"));
     browser.send({ type: 'response.create' });
     const call = await browser.next('response.function_call_arguments.done', (e) => e.name === 'book_appointment', 10_000);
-    await browser.next('response.done', (e) => /You're all set/.test(spoken(e.response)), 20_000);
+    await browser.next('response.done', (e) => /You're all set/.test(spokenText(e.response)), 20_000);
     await session.end({ reason: 'test finished', code: 1000 });
     const detail = await store.records.session(session.id);
     assert.deepEqual(
@@ -330,7 +325,7 @@ describe('Parley as the call’s server: /v1/realtime?call_id= and POST /v1/real
     browser.send(userText('When are you open'));
     browser.send({ type: 'response.create' });
     const open = await b.next('response.done', undefined, 15_000);
-    assert.match(spoken(open.response), /open/i);
+    assert.match(spokenText(open.response), /open/i);
     await browser.next('response.done', (e) => e.response.id === open.response.id, 15_000);
 
     // The caller leaves: the call ends and closes every sideband with its code and reason.

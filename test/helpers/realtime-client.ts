@@ -112,3 +112,10 @@ export function refusedUpgrade(url: string, opts: { headers?: Record<string, str
     ws.once('error', () => undefined);
   });
 }
+
+/** What a response said: its messages' transcripts (audio) or texts, joined. */
+export const spokenText = (response: Json): string =>
+  (response.output as { type: string; content?: { transcript?: string; text?: string }[] }[])
+    .filter((i) => i.type === 'message')
+    .map((i) => i.content?.[0]?.transcript ?? i.content?.[0]?.text ?? '')
+    .join(' ');

@@ -5,13 +5,12 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/types.js';
-import { RawClient, type Json } from '../helpers/realtime-client.js';
+import { RawClient, spokenText } from '../helpers/realtime-client.js';
 import { missingTools } from '../helpers/speech-audio.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 const GREETING = "Good morning, you've reached Harbor Dental. What can I do for you?";
 
-const spoken = (r: Json): string => (r.output as { content?: { transcript?: string }[] }[]).map((i) => i.content?.[0]?.transcript ?? '').join(' ');
 
 describe("an agent's greeting is said as written", { skip: missingTools() ?? false }, () => {
   let srv: TestServer;
@@ -32,7 +31,7 @@ describe("an agent's greeting is said as written", { skip: missingTools() ?? fal
     const ws = await RawClient.connect(srv.wsUrl);
     const id = (await ws.next('session.created')).session.id as string;
     const done = await ws.next('response.done', undefined, 15_000);
-    assert.equal(spoken(done.response), GREETING);
+    assert.equal(spokenText(done.response), GREETING);
     assert.match(String(done.response.conversation_id), /^conv_/, 'in the conversation, not out of band');
     await ws.close();
     for (let i = 0; i < 50 && !(await store.records.session(id))?.endedAt; i++) await new Promise((r) => setTimeout(r, 100));

@@ -10,7 +10,7 @@ import type { RecordingError} from '../../src/recordings/recording-store.js';
 import { RecordingStore } from '../../src/recordings/recording-store.js';
 import { openStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/types.js';
-import { RawClient, type Json } from '../helpers/realtime-client.js';
+import { RawClient, spokenText } from '../helpers/realtime-client.js';
 import { AudioFactory, missingTools, mix, whiteNoise } from '../helpers/speech-audio.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { streamRealtime } from '../helpers/voice-session.js';
@@ -27,7 +27,6 @@ greeting: Hello.
 recording: ${recording}
 `;
 
-const spoken = (r: Json): string => (r.output as { content?: { transcript?: string }[] }[]).map((i) => i.content?.[0]?.transcript ?? '').join(' ');
 
 describe('recording: raw audio only for agents that record, encrypted at rest', { skip: missingTools() ?? false }, () => {
   let srv: TestServer;
@@ -59,7 +58,7 @@ describe('recording: raw audio only for agents that record, encrypted at rest', 
     const speech = audio.speech('When are you open?', 0.3, 1.2, 24000);
     const sent = mix(speech, whiteNoise(speech.length), 32768 * 10 ** (-60 / 20));
     await streamRealtime(ws, sent);
-    await ws.next('response.done', (e) => /Monday to Friday/.test(spoken(e.response)), 15_000);
+    await ws.next('response.done', (e) => /Monday to Friday/.test(spokenText(e.response)), 15_000);
     await ws.close();
     const agentBytes = ws.events.filter((e) => e.type === 'response.output_audio.delta').reduce((n, e) => n + Buffer.from(e.delta, 'base64').byteLength, 0);
     const deadline = Date.now() + 5000;

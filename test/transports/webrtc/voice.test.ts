@@ -1,22 +1,18 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { resample, rmsDbfs } from '../../../src/audio/index.js';
-import { defineGrammar, PocketsphinxRecognizer } from '../../../src/engines/local/stt/index.js';
+import { rmsDbfs } from '../../../src/audio/index.js';
 import { openStore } from '../../../src/store/index.js';
 import type { Store } from '../../../src/store/types.js';
 import { BUILTIN_TOOLS } from '../../../src/tools/builtin/schemas.js';
-import type { Json } from '../../helpers/realtime-client.js';
+import { hearBookingConfirmation } from '../../helpers/agent-replies.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { AudioFactory, missingTools } from '../../helpers/speech-audio.js';
 import { durationMs, WebRtcPeer, type ReceivedFrame } from '../../helpers/webrtc-peer.js';
+import { spokenText, type Json } from '../../helpers/realtime-client.js';
 
 const words = (s: string): string => s.toLowerCase().replace(/[^a-z0-9' -]/g, ' ').replace(/\s+/g, ' ').trim();
 
-const spoken = (done: Json): string =>
-  (done.response.output as Array<{ type: string; content?: Array<{ transcript?: string }> }>)
-    .filter((o) => o.type === 'message')
-    .map((o) => o.content?.[0]?.transcript ?? '')
-    .join(' ');
+const spoken = (done: Json): string => spokenText(done.response);
 
 /** Agent audio frames that arrived in (from, to]: one response's audio when nothing else played then. */
 function framesBetween(peer: WebRtcPeer, from: number, to: number): ReceivedFrame[] {
@@ -93,26 +89,8 @@ describe('voice calls over WebRTC (/v1/realtime/calls) with the embedded engine 
       t.diagnostic(`confirmation: ${heardMs} ms heard (${producedTokens} audio tokens), ${Math.round(playedFor)} ms started→stopped, ${level.toFixed(1)} dBFS, ${Math.round(voiced(frames) * 100)}% voiced`);
 
       // It is the sentence the transcript says: pocketsphinx re-transcribes the Opus-decoded audio.
-      const replies = defineGrammar({
-        name: 'agent_replies',
-        public: 'reply',
-        rules: {
-          reply: "you're all set a consultation <day> at ten a.m. anything else",
-          day: ['tomorrow', '<weekday> <month> <num>'],
-          weekday: 'monday | tuesday | wednesday | thursday | friday | saturday | sunday',
-          month: 'january | february | march | april | may | june | july | august | september | october | november | december',
-          num: 'one | two | three | four | five | six | seven | eight | nine | ten | eleven | twelve | thirteen | fourteen | fifteen | sixteen | seventeen | eighteen | nineteen | twenty [one | two | three | four | five | six | seven | eight | nine] | thirty [one]',
-        },
-      });
-      const recognizer = await PocketsphinxRecognizer.create({ defaultGrammar: replies });
-      try {
-        const stream = recognizer.start({ grammar: replies });
-        stream.write(resample(pcm, 24000, 16000));
-        const heard = await stream.end();
-        assert.match(heard.text, /^you're all set a consultation .* at ten a\.m\. anything else$/, `pocketsphinx heard: ${heard.text}`);
-      } finally {
-        await recognizer.close();
-      }
+      const heard = await hearBookingConfirmation(pcm);
+      assert.match(heard, /^you're all set a consultation .* at ten a\.m\. anything else$/, `pocketsphinx heard: ${heard}`);
 
       assert.ok(!peer.events.some((e) => e.type === 'response.output_audio.delta'), 'no audio deltas on the data channel');
       const sessionId = peer.callId!;

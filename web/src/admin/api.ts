@@ -1,72 +1,21 @@
 /*
- * The admin API as the admin view uses it. The types are written by hand to match the server's
- * zod schemas (src/server/api/schemas.ts: SessionSchema, SessionDetailSchema, ApiErrorSchema);
- * every request goes through `AdminApi.request`, which sends the key and turns error bodies
- * into `ApiError`s with the server's own message.
+ * The admin API as the admin view uses it. The response types come from the server's own zod
+ * schemas (type-only: nothing of the server reaches the bundle); every request goes through
+ * `AdminApi.request`, which sends the key and turns error bodies into `ApiError`s with the
+ * server's own message.
  */
+import type { z } from 'zod';
+import type { SessionDetailSchema, SessionSchema } from '../../../src/server/api/schemas.js';
 
-/** `SessionSchema`: one row of `GET /api/sessions`. */
-export interface Session {
-  id: string;
-  agent: string;
-  /** User id, phone number or client id; null: anonymous. */
-  callerId: string | null;
-  transport: string;
-  engine: string;
-  startedAt: string;
-  /** Null while the session is live. */
-  endedAt: string | null;
-  endReason: string | null;
-  summary: string | null;
-}
-
-export interface TranscriptItem {
-  itemId: string;
-  role: 'user' | 'assistant';
-  text: string;
-  /** The agent was cut off (barge-in); `text` is what the caller heard. */
-  truncated: boolean;
-  at: string;
-}
-
-export interface ToolCall {
-  callId: string;
-  name: string;
-  arguments: unknown;
-  output: unknown;
-  /** Error code when the call failed; null when it succeeded. */
-  error: string | null;
-  latencyMs: number;
-  at: string;
-}
-
-export interface UsageRecord {
-  responseId: string;
-  inputTokens: number;
-  outputTokens: number;
-  costUsd: number;
-  at: string;
-}
-
+/** One row of `GET /api/sessions`. */
+export type Session = z.infer<typeof SessionSchema>;
+/** `GET /api/sessions/:id`: transcript, tool calls, usage and latency per turn. */
+export type SessionDetail = z.infer<typeof SessionDetailSchema>;
+export type TranscriptItem = SessionDetail['transcript'][number];
+export type ToolCall = SessionDetail['toolCalls'][number];
+export type UsageRecord = SessionDetail['usage'][number];
 /** Latency of one voice turn, ms from the end of the caller's speech (null: did not happen). */
-export interface TurnLatency {
-  itemId: string;
-  transcriptMs: number | null;
-  firstOutputMs: number | null;
-  firstAudioMs: number | null;
-  /** Time spent in tools during the turn. */
-  toolMs: number | null;
-  at: string;
-}
-
-/** `SessionDetailSchema`: `GET /api/sessions/:id`. */
-export interface SessionDetail extends Session {
-  transcript: TranscriptItem[];
-  toolCalls: ToolCall[];
-  usage: UsageRecord[];
-  turns: TurnLatency[];
-  totals: { inputTokens: number; outputTokens: number; costUsd: number };
-}
+export type TurnLatency = SessionDetail['turns'][number];
 
 export type Track = 'caller' | 'agent';
 

@@ -1,4 +1,9 @@
-/** Delays before each reconnect attempt: exponential with jitter, capped, and a limit on attempts. */
+import { backoffDelayMs } from '../../../src/engines/openai/reconnect/backoff.js';
+
+/**
+ * Delays before each reconnect attempt, and when to give up: the server's own schedule
+ * (`backoffDelayMs`, as the openai engine reconnects upstream) with ±25 % jitter.
+ */
 export class Backoff {
   private attempt = 0;
 
@@ -9,9 +14,8 @@ export class Backoff {
   /** The next delay, or null when it is time to give up. */
   next(): number | null {
     if (this.attempt >= this.opts.attempts) return null;
-    const base = Math.min(this.opts.maxMs, this.opts.firstMs * 2 ** this.attempt++);
     // ±25 % so many clients dropped together do not come back in step.
-    return Math.round(base * (0.75 + 0.5 * (this.opts.random ?? Math.random)()));
+    return backoffDelayMs(++this.attempt, { initialDelayMs: this.opts.firstMs, maxDelayMs: this.opts.maxMs, maxAttempts: this.opts.attempts, jitter: 0.25 }, this.opts.random);
   }
 
   reset(): void {

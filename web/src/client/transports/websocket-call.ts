@@ -19,7 +19,6 @@ const msOf = (samples: number): number => Math.floor((samples * 1000) / SAMPLE_R
 export class WebSocketCall implements Call {
   readonly mode = 'websocket' as const;
   private micOpen = true;
-  private playedSamples = 0;
   private readonly truncations: CallStats['truncations'] = [];
   private closedByUs = false;
 
@@ -75,7 +74,9 @@ export class WebSocketCall implements Call {
   }
 
   async stats(): Promise<CallStats> {
-    return { playedMs: msOf(this.playedSamples), truncations: [...this.truncations] };
+    let played = 0;
+    for (const n of this.perItem.values()) played += n;
+    return { playedMs: msOf(played), truncations: [...this.truncations] };
   }
 
   close(): void {
@@ -100,10 +101,10 @@ export class WebSocketCall implements Call {
   private onPlayback(m: PlaybackMessage): void {
     if (m.type === 'started') return this.listener.signal('playback_started');
     if (m.type === 'drained') {
-      this.playedSamples = this.totalPlayed(m);
+      this.notePlayed(m);
       return this.listener.signal('playback_drained');
     }
-    this.playedSamples = this.totalPlayed(m);
+    this.notePlayed(m);
     if (!m.wasPlaying || !m.itemId) return;
     // Tell the server what was actually heard, so the conversation holds only that.
     const audioEndMs = msOf(m.playedSamples);
@@ -112,13 +113,10 @@ export class WebSocketCall implements Call {
     this.listener.signal('barge_in');
   }
 
+  /** Samples of each item the worklet has played, as it last reported. */
   private readonly perItem = new Map<string, number>();
-  /** Played samples over all items, from the worklet's per-item counts. */
-  private totalPlayed(m: { itemId: string | null; playedSamples: number }): number {
+  private notePlayed(m: { itemId: string | null; playedSamples: number }): void {
     if (m.itemId) this.perItem.set(m.itemId, m.playedSamples);
-    let total = 0;
-    for (const n of this.perItem.values()) total += n;
-    return total;
   }
 
   private teardown(): void {
