@@ -55,6 +55,16 @@ export async function loadAgents(dir: string, opts: LoadAgentsOptions = {}): Pro
     else agents.set(result.agent.name, { agent: result.agent, file });
   }
 
+  // One number reaches one agent: a call to it could not be routed otherwise.
+  const numberOwner = new Map<string, string>();
+  for (const { agent, file } of agents.values()) {
+    for (const number of agent.phone?.numbers ?? []) {
+      const owner = numberOwner.get(number);
+      if (owner !== undefined) problems.push(new AgentError('agent_duplicate', `${file}: phone number ${number} also reaches agent "${owner}"; a number routes calls to one agent`, file));
+      else numberOwner.set(number, agent.name);
+    }
+  }
+
   // A default agent whose file is merely invalid is already reported above.
   const { defaultAgent } = opts;
   if (defaultAgent !== undefined && !names.some((n) => basename(n, extname(n)) === defaultAgent)) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { E164, E164_RULE } from '../config/schema.js';
 import { KNOWN_VOICES } from '../protocol/schemas/session.js';
 import { ToolSpecSchema } from '../tools/spec.js';
 import { AgentTurnDetectionSchema } from './turn-detection.js';
@@ -89,6 +90,13 @@ const BusinessSchema = z.strictObject({
   timeZone: z.string().refine(isTimeZone, 'an IANA time zone such as America/New_York').optional(),
 });
 
+const PhoneSchema = z.strictObject({
+  /** The Twilio numbers (E.164) that reach this agent: an incoming call is routed by the number called. */
+  numbers: z.array(z.string().regex(E164, E164_RULE)).default([]),
+  /** Where `transfer_to_human` connects the caller (a person or a queue); absent = PARLEY_TWILIO_TRANSFER_TO. */
+  transferTo: z.string().regex(E164, E164_RULE).optional(),
+});
+
 export const AgentSchema = z.strictObject({
   /** Equals the file name without extension (checked by the loader). */
   name: AgentNameSchema,
@@ -112,6 +120,8 @@ export const AgentSchema = z.strictObject({
   /** Said first, before the caller speaks. */
   greeting: z.string().min(1).max(1000).optional(),
   business: BusinessSchema.optional(),
+  /** Phone calls (Twilio). */
+  phone: PhoneSchema.optional(),
 });
 
 export type Agent = z.infer<typeof AgentSchema>;

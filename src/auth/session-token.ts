@@ -1,6 +1,6 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { AuthError } from './errors.js';
+import { SignedTokens } from './signed-token.js';
 
 /**
  * Parley's short-lived client secrets for its own engines: a signed claim "this holder may
@@ -31,14 +31,24 @@ export function tokenKey(secret: string | undefined): Buffer {
 }
 
 export class SessionTokens {
-  constructor(
-    private readonly key: Buffer,
-    private readonly now: () => number = Date.now,
-  ) {}
+  private readonly tokens: SignedTokens<typeof SessionTokenClaimsSchema>;
+
+  constructor(key: Buffer, now: () => number = Date.now) {
+    this.tokens = new SignedTokens({
+      prefix: PREFIX,
+      schema: SessionTokenClaimsSchema,
+      key,
+      now,
+      messages: {
+        invalid: 'The session token is not valid (not issued by this deployment, or altered); ask POST /api/session for a new one.',
+        malformed: 'The session token is malformed; ask POST /api/session for a new one.',
+        expired: 'The session token has expired (they are valid for about a minute); ask POST /api/session for a new one.',
+      },
+    });
+  }
 
   sign(claims: Omit<SessionTokenClaims, 'v'>): string {
-    const payload = Buffer.from(JSON.stringify({ v: 1, ...claims })).toString('base64url');
-    return `${PREFIX}${payload}.${this.mac(payload)}`;
+    return this.tokens.sign({ v: 1, ...claims });
   }
 
   /** Whether `presented` looks like one of these tokens (so other checks can be skipped). */
@@ -47,19 +57,6 @@ export class SessionTokens {
   }
 
   verify(presented: string): SessionTokenClaims {
-    const [payload = '', mac = ''] = presented.slice(PREFIX.length).split('.');
-    const expected = Buffer.from(this.mac(payload));
-    const given = Buffer.from(mac);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      throw new AuthError('invalid_credential', 'The session token is not valid (not issued by this deployment, or altered); ask POST /api/session for a new one.');
-    }
-    const claims = SessionTokenClaimsSchema.safeParse(JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')));
-    if (!claims.success) throw new AuthError('invalid_credential', 'The session token is malformed; ask POST /api/session for a new one.');
-    if (claims.data.exp * 1000 <= this.now()) throw new AuthError('credential_expired', 'The session token has expired (they are valid for about a minute); ask POST /api/session for a new one.');
-    return claims.data;
-  }
-
-  private mac(payload: string): string {
-    return createHmac('sha256', this.key).update(payload).digest('base64url');
+    return this.tokens.verify(presented);
   }
 }

@@ -10,6 +10,9 @@ const list = <T extends z.ZodType>(item: T) => z.preprocess((v) => (typeof v ===
 const ORIGIN = /^https?:\/\/[^/\s]+$/;
 const PORT_RANGE = /^\d{1,5}-\d{1,5}$/;
 const ICE_URL = /^(stuns?|turns?):[^\s,]+$/;
+/** E.164: `+`, country code, number — how Twilio writes `From` and `To`. */
+export const E164 = /^\+[1-9]\d{6,14}$/;
+export const E164_RULE = 'expected a phone number in E.164 form, e.g. +14155550100';
 
 /** The whole configuration: one schema gives the type, the defaults and the validation. */
 export const ConfigSchema = z.strictObject({
@@ -84,6 +87,23 @@ export const ConfigSchema = z.strictObject({
       /** STUN/TURN servers (`stun:host:port`, `turn:user:secret@host:port?transport=udp`) the server gathers candidates through. */
       iceServers: list(z.string().regex(ICE_URL, 'expected stun:, stuns:, turn: or turns: URLs, e.g. stun:stun.example.com:3478')).default([]),
     })
+    .prefault({}),
+  /** Phone calls through Twilio Media Streams (`/twilio/*`): on when TWILIO_AUTH_TOKEN is set. */
+  twilio: z
+    .strictObject({
+      /** The URL Twilio reaches this server at (https://host[:port][/prefix]): signatures are over it, TwiML points back to it. */
+      publicUrl: z.url({ protocol: /^https?$/, error: 'expected the http(s) URL Twilio reaches this server at, e.g. https://voice.example.com' }).optional(),
+      authToken: z.string().min(16, 'expected the 32-character Auth Token from the Twilio console').optional(),
+      /** With the Auth Token, lets Parley end and transfer calls through the REST API; without, it does so through TwiML. */
+      accountSid: z.string().regex(/^AC[0-9a-f]{32}$/, 'expected AC followed by 32 hex characters').optional(),
+      /** Where the REST API is (the simulator's, for tests and demos); default Twilio's. */
+      apiUrl: z.url({ protocol: /^https?$/ }).optional(),
+      /** How long the stream token in the TwiML stays valid: Twilio opens the stream within a second or two. */
+      streamTokenTtlS: int(5, 600).default(30),
+      /** Where `transfer_to_human` sends a caller when the agent names no `phone.transferTo`. */
+      transferTo: z.string().regex(E164, E164_RULE).optional(),
+    })
+    .refine((t) => !t.authToken || t.publicUrl, { message: 'set PUBLIC_URL too: Twilio signs the URL it calls, and the TwiML points its stream back at it', path: ['authToken'] })
     .prefault({}),
   tools: z
     .strictObject({
@@ -162,6 +182,12 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { env: 'PARLEY_WEBRTC_PORT_RANGE', path: 'webrtc.portRange', description: 'UDP ports WebRTC media uses, as `min-max` (e.g. `40000-40999`; each call takes one); open them in the firewall. Unset: any free port.' },
   { env: 'PARLEY_WEBRTC_PUBLIC_IP', path: 'webrtc.publicIp', description: 'The address WebRTC callers reach this server at, announced in the SDP answer instead of the local one (a server behind 1:1 NAT, such as a cloud VM, with the port range forwarded).' },
   { env: 'PARLEY_ICE_SERVERS', path: 'webrtc.iceServers', description: 'Comma-separated STUN/TURN URLs the server gathers candidates through (`stun:stun.example.com:3478`, `turn:user:secret@turn.example.com:3478?transport=udp`). Unset: host candidates only.' },
+  { env: 'PUBLIC_URL', path: 'twilio.publicUrl', description: 'The URL Twilio reaches this server at (`https://voice.example.com`, a path prefix allowed): Twilio signs the webhook URL with it, and the TwiML sends the media stream back to it (`wss://…/twilio/media-stream`). Set the number\'s voice webhook to `<PUBLIC_URL>/twilio/voice` and its status callback to `<PUBLIC_URL>/twilio/status`.' },
+  { env: 'TWILIO_AUTH_TOKEN', path: 'twilio.authToken', description: 'The Twilio account\'s Auth Token: turns phone calls on (`/twilio/*`), and every request from Twilio is checked against it (`X-Twilio-Signature`; 403 otherwise). Needs PUBLIC_URL.' },
+  { env: 'TWILIO_ACCOUNT_SID', path: 'twilio.accountSid', description: 'The Twilio Account SID (`AC…`): with it Parley hangs up and transfers calls through the REST API, at once; without it, by ending the media stream and answering with TwiML.' },
+  { env: 'PARLEY_TWILIO_API_URL', path: 'twilio.apiUrl', description: 'Base URL of the Twilio REST API; set it to the call simulator\'s (`parley phone`, tests) to try REST hang-up and transfer without Twilio. Default: Twilio\'s.' },
+  { env: 'PARLEY_TWILIO_STREAM_TOKEN_TTL_S', path: 'twilio.streamTokenTtlS', description: 'Seconds the single-use stream token in the TwiML stays valid; a stream that does not arrive in time is refused (close 1008) and its session ended.' },
+  { env: 'PARLEY_TWILIO_TRANSFER_TO', path: 'twilio.transferTo', description: 'Number (E.164) `transfer_to_human` connects callers to when the agent names no `phone.transferTo`.' },
   { env: 'PARLEY_TOOL_TIMEOUT_MS', path: 'tools.timeoutMs', description: 'Longest a server-side tool may run before its call is answered with a `tool_timeout` error.' },
   { env: 'PARLEY_TOOL_FILLER_MS', path: 'tools.fillerAfterMs', description: 'When a tool runs longer than this, the agent says a short filler ("One moment, let me check that.").' },
   { env: 'PARLEY_MAX_FRAME_BYTES', path: 'limits.maxFrameBytes', description: 'Largest WebSocket message accepted; larger ones get an `error` event (twice this closes the socket with 1009).' },

@@ -11,6 +11,7 @@ import { SessionRegistry } from '../session/registry.js';
 import { registerRealtimeRoute } from '../transports/realtime-ws/route.js';
 import { registerCallRoutes } from '../transports/realtime-ws/calls-route.js';
 import { registerWebRtcRoute } from '../transports/webrtc/route.js';
+import { registerTwilioDisabled } from '../transports/twilio/disabled.js';
 import { registerHealthRoutes } from './health.js';
 import { registerWebApp } from './web-app.js';
 import type { AgentRegistry } from '../agents/index.js';
@@ -63,8 +64,9 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Par
   const sessions = new SessionRegistry();
   const recordings = recordingStore(config, deps.agents);
   const keys = deps.store ? new ApiKeyStore(deps.store.db) : undefined;
+  const signingKey = tokenKey(config.server.tokenSecret);
   const access = new Access(
-    new Authenticator({ adminKey: config.server.apiKey, keys, tokens: new SessionTokens(tokenKey(config.server.tokenSecret)) }),
+    new Authenticator({ adminKey: config.server.apiKey, keys, tokens: new SessionTokens(signingKey) }),
     keys,
     new SessionRateLimits(config.limits),
     deps.admission ?? new InProcessAdmission(),
@@ -89,6 +91,11 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Par
   registerRealtimeRoute(app, { config, engines: deps.engines, sessions, logger: deps.logger, isDraining: () => draining, agents: deps.agents, store: deps.store, recordings, access });
   registerCallRoutes(app, { config, sessions, logger: deps.logger, access });
   await registerWebRtcRoute(app, { config, engines: deps.engines, sessions, logger: deps.logger, isDraining: () => draining, agents: deps.agents, store: deps.store, recordings, access });
+  if (deps.agents && deps.store && config.twilio.authToken) {
+    // Loaded only when phone calls are on: the twilio SDK is large.
+    const { registerTwilioRoutes } = await import('../transports/twilio/routes.js');
+    await registerTwilioRoutes(app, { config, engines: deps.engines, sessions, logger: deps.logger, isDraining: () => draining, agents: deps.agents, store: deps.store, recordings, tokenKey: signingKey });
+  } else registerTwilioDisabled(app);
   await registerWebApp(app);
   if (deps.store) await registerApi(app, { store: deps.store, access, config, engines: deps.engines, agents: deps.agents, version: PACKAGE_VERSION, recordings, sessions, logger: deps.logger });
 

@@ -72,7 +72,7 @@ export interface AgentRuntimeInit {
 }
 
 /** Reasons the agent ends a session for: the call is over, so a reconnect may not resume it. */
-export const AGENT_END_REASONS: ReadonlySet<string> = new Set(['end_call', 'max_duration', 'budget', 'idle_timeout']);
+export const AGENT_END_REASONS: ReadonlySet<string> = new Set(['end_call', 'transfer', 'max_duration', 'budget', 'idle_timeout']);
 
 const GOODBYE_AT_LIMIT = "I'm sorry, we've reached the limit for this call. Thank you for calling, goodbye!";
 const GOODBYE_IDLE = "It seems you've stepped away. I'll end the call now. Goodbye!";
@@ -216,7 +216,8 @@ export class AgentRuntime implements Engine {
       if (this.closed) return;
       const action = results.find((r) => r?.action)?.action;
       if (action?.action === 'end_call') return this.hangUp('end_call');
-      if (action?.action === 'transfer') return; // the transport carries it out (telephony); the agent has said so
+      // The agent has said so; the transport carries it out (a phone call is connected on), others just end.
+      if (action?.action === 'transfer') return this.hangUp('transfer');
       this.queue.request();
     });
   }

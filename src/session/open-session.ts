@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { agentVocabulary, type Agent } from '../agents/index.js';
+import type { AudioFormat } from '../audio/formats.js';
 import type { Config } from '../config/schema.js';
 import type { EngineRegistry } from '../engines/engine.js';
 import type { FunctionTool } from '../protocol/schemas/index.js';
@@ -37,6 +38,8 @@ export interface OpenSessionRequest {
   resume?: SessionDetail;
   /** A new session's id, when it was promised in advance (a session token names it); default: a fresh one. */
   sessionId?: string;
+  /** The transport's audio on the wire, in and out (a telephone's `audio/pcmu`); absent = the engine's default (PCM16 24 kHz). */
+  audioFormat?: AudioFormat;
   /** Attach the engine to this live call (a sideband; see `openSidebandSession`) instead of opening a session of its own. */
   call?: { id: string };
   logger: Logger;
@@ -55,6 +58,10 @@ export async function openAgentSession(svc: SessionServices, req: OpenSessionReq
   const { agent } = req;
   const { engineName, factory, model, tools, session: session0 } = planAgentSession({ config: svc.config, engines: svc.engines, business: svc.store.business }, agent, req.model);
   if (agent.recording && !svc.recordings) throw new SessionOpenError('recording_unavailable', `Agent '${agent.name}' records its sessions, but no recording key is set: set PARLEY_RECORDING_KEY (openssl rand -hex 32).`);
+  if (req.audioFormat) {
+    session0.audio.input.format = req.audioFormat;
+    session0.audio.output.format = req.audioFormat;
+  }
   if (req.resume) session0.id = req.resume.id;
   else if (req.sessionId) session0.id = req.sessionId;
   const sessionId = session0.id;

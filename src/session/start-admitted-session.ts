@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { AgentRegistry } from '../agents/index.js';
+import type { AudioFormat } from '../audio/formats.js';
 import type { Config } from '../config/schema.js';
 import { sessionModel, type EngineRegistry } from '../engines/engine.js';
 import { defaultSessionConfig } from '../engines/inprocess/session-config.js';
@@ -29,6 +30,8 @@ export interface StartSessionRequest {
   model?: string | undefined;
   /** `?agent=` as the client named it: the bare engine's session records it as its agent. */
   agentName?: string | undefined;
+  /** The transport's audio format in and out (a telephone's `audio/pcmu`); absent = PCM16 24 kHz. */
+  audioFormat?: AudioFormat;
   logger: Logger;
 }
 
@@ -47,14 +50,15 @@ export async function openAdmittedSession(deps: StartSessionDeps, req: StartSess
     const { agent, resume } = admitted;
     // admitRealtime names an agent whenever the server has agents.
     if (!agent) throw new Error('admitted without an agent on a server with agents');
-    if (!resume) return openAgentSession(services, { agent, transport: req.transport, callerId: admitted.callerId, model: req.model, logger: log, ...(admitted.sessionId ? { sessionId: admitted.sessionId } : {}) });
+    const audio = req.audioFormat ? { audioFormat: req.audioFormat } : {};
+    if (!resume) return openAgentSession(services, { agent, transport: req.transport, callerId: admitted.callerId, model: req.model, logger: log, ...audio, ...(admitted.sessionId ? { sessionId: admitted.sessionId } : {}) });
     // A connection that still holds the session gives it up first, records flushed, so the re-seed is complete.
     await deps.sessions.get(resume.id)?.end({ reason: 'resumed on a new connection', code: 1000 });
     // Read again after that flush: the record now holds everything the old connection did.
     const detail = await store.records.session(resume.id);
     if (!detail) throw new SessionOpenError('resume_refused', `Session '${resume.id}' disappeared while resuming.`);
     log.info({ session_id: resume.id, items: detail.transcript.length + detail.toolCalls.length }, 'resuming session');
-    return openAgentSession(services, { agent, transport: req.transport, callerId: detail.callerId, model: req.model, logger: log, resume: detail });
+    return openAgentSession(services, { agent, transport: req.transport, callerId: detail.callerId, model: req.model, logger: log, ...audio, resume: detail });
   }
   const engineName = deps.config.engine.default;
   const factory = deps.engines.get(engineName);

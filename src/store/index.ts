@@ -2,6 +2,7 @@ import { PostgresBusinessStore } from './business.js';
 import { openDatabase } from './database.js';
 import { migrate } from './migrate.js';
 import { PostgresRecordStore } from './records.js';
+import { PhoneCallStore } from './phone-calls.js';
 import { seedDemoData } from './seed.js';
 import type { Store } from './types.js';
 
@@ -10,6 +11,7 @@ export { openDatabase, type OpenDatabaseOptions } from './database.js';
 export { StoreError, type StoreErrorCode } from './errors.js';
 export { migrate, type MigrationResult } from './migrate.js';
 export { PostgresRecordStore } from './records.js';
+export { FINAL_CALL_STATUSES, PhoneCallStore, type PhoneCallEvent, type PhoneCallRecord } from './phone-calls.js';
 export { seedDemoData } from './seed.js';
 export * from './types.js';
 
@@ -34,7 +36,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     await migrate(db);
     if (opts.seed ?? true) await seedDemoData(db);
     const business = new PostgresBusinessStore(db, { timeZone: opts.timeZone, now: opts.now });
-    return { db, business, records: new PostgresRecordStore(db), close: () => db.close() };
+    return { db, business, records: new PostgresRecordStore(db), calls: new PhoneCallStore(db), close: () => db.close() };
   } catch (err) {
     await db.close().catch(() => {});
     throw err;

@@ -7,6 +7,7 @@
  * instants are ISO 8601 strings with an offset. Money is in integer cents (prices) or USD
  * numbers (usage cost estimates).
  */
+import type { PhoneCallStore } from './phone-calls.js';
 
 /** A connection or a transaction: parameterised SQL only ($1, $2…). */
 export interface Queryable {
@@ -239,5 +240,7 @@ export interface Store {
   readonly db: Database;
   readonly business: BusinessStore;
   readonly records: RecordStore;
+  /** Phone calls (Twilio) and their status callbacks. */
+  readonly calls: PhoneCallStore;
   close(): Promise<void>;
 }

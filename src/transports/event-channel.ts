@@ -27,6 +27,12 @@ export function noteAnnouncement(session: RealtimeSession, e: ServerEvent): void
   if (e.type === 'session.created' || e.type === 'session.updated') announced.set(session, e.session);
 }
 
+/** Whether the caller's speech cuts the agent off: turn detection that interrupts (the default) as last announced. */
+export function interruptsResponses(session: RealtimeSession): boolean {
+  const td = (announced.get(session)?.audio?.input as { turn_detection?: { interrupt_response?: boolean } | null } | undefined)?.turn_detection;
+  return td?.interrupt_response !== false;
+}
+
 export interface EventChannelOptions {
   dialect: Dialect;
   /** Largest message accepted; larger ones get an `error` event. */

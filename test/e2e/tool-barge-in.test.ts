@@ -20,7 +20,7 @@ function slowBookings(store: Store): Store {
     await sleep(BOOKING_MS);
     return store.business.book(req, key);
   };
-  return { db: store.db, records: store.records, business, close: () => store.close() };
+  return { db: store.db, records: store.records, calls: store.calls, business, close: () => store.close() };
 }
 
 describe('the caller interrupts by voice while a tool runs (embedded engine)', { skip: missingTools() ?? false }, () => {

@@ -23,6 +23,8 @@ export interface TestServerOptions {
   store?: Store;
   /** Serve these engines instead of `defaultEngines` (e.g. an `openai` engine pointed at another Parley); closed with the server. */
   engines?: EngineRegistry;
+  /** Listen on this port instead of a free one (a URL that must be known before start, like PUBLIC_URL). */
+  port?: number;
 }
 
 /** A Parley server on a free loopback port with the echo engine and silent logs. */
@@ -41,7 +43,7 @@ export async function startTestServer(overrides: Record<string, unknown> = {}, o
     await engines.close();
     throw err;
   });
-  await server.app.listen({ host: '127.0.0.1', port: 0 });
+  await server.app.listen({ host: '127.0.0.1', port: opts.port ?? 0 });
   const { port } = server.app.server.address() as AddressInfo;
   return {
     server,
@@ -50,4 +52,17 @@ export async function startTestServer(overrides: Record<string, unknown> = {}, o
     wsUrl: `${opts.tls ? 'wss' : 'ws'}://127.0.0.1:${port}/v1/realtime`,
     close: () => server.shutdown('test finished'),
   };
+}
+
+/** A free loopback TCP port (for a server whose URL must be configured before it starts). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
 }

@@ -1,5 +1,6 @@
 import initial from './001_initial.js';
 import apiKeys from './002_api_keys.js';
+import phoneCalls from './003_phone_calls.js';
 
 /**
  * One schema migration: `statements` run in order, in one transaction, on PGlite and on
@@ -13,4 +14,4 @@ export interface Migration {
 }
 
 /** Every migration this code knows, in version order. */
-export const MIGRATIONS: readonly Migration[] = [initial, apiKeys];
+export const MIGRATIONS: readonly Migration[] = [initial, apiKeys, phoneCalls];

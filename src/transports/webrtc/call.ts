@@ -6,10 +6,11 @@ import { ErrorCode, ProtocolError } from '../../protocol/errors.js';
 import type { ClientEvent, ServerEvent } from '../../protocol/schemas/index.js';
 import { AGENT_END_REASONS } from '../../session/agent-runtime.js';
 import type { RealtimeSession, SessionEnd } from '../../session/realtime-session.js';
-import { announcedSession, EventChannel, noteAnnouncement } from '../event-channel.js';
+import { announcedSession, EventChannel, interruptsResponses, noteAnnouncement } from '../event-channel.js';
+import { Truncations } from '../playout/truncations.js';
 import { EventsLink } from './events-link.js';
 import { CallMedia } from './media.js';
-import { Playout, type Cut } from './playout.js';
+import { Playout, type Cut } from '../playout/playout.js';
 
 /** How long the caller has to complete ICE and DTLS after getting the answer. */
 const CONNECT_TIMEOUT_MS = 20_000;
@@ -60,12 +61,9 @@ export class WebRtcCall {
   private warnedFormat = false;
   private voiceApplied = false;
   private lastPacketAt = 0;
-  /** Assistant items in the conversation (out-of-band responses' items are not: nothing to truncate). */
-  private readonly conversational = new Set<string>();
-  /** Items still being generated: an in-progress item cannot be truncated yet. */
-  private readonly generating = new Set<string>();
-  /** Truncations waiting for their item to be finished (the engine cancels it on barge-in). */
-  private readonly pendingTruncates = new Map<string, number>();
+  private readonly truncations = new Truncations((itemId, audioEndMs) => {
+    if (!this.ending) this.session?.send({ type: 'conversation.item.truncate', item_id: itemId, content_index: 0, audio_end_ms: audioEndMs } as ClientEvent);
+  });
 
   constructor(private readonly opts: WebRtcCallOptions) {
     this.pc = opts.pc;
@@ -171,6 +169,7 @@ export class WebRtcCall {
   private fromSession(e: ServerEvent): void {
     const session = this.session!;
     noteAnnouncement(session, e);
+    this.truncations.observe(e);
     switch (e.type) {
       case 'response.output_audio.delta':
         // Audio travels on the media track, never on the data channel.
@@ -183,15 +182,6 @@ export class WebRtcCall {
       case 'response.done':
         this.playout.responseDone(e.response.id);
         break;
-      case 'response.output_item.added':
-        if (e.item.id) this.generating.add(e.item.id);
-        break;
-      case 'conversation.item.added':
-        if (e.item.id && e.item.type === 'message' && e.item.role === 'assistant') this.conversational.add(e.item.id);
-        break;
-      case 'conversation.item.deleted':
-        this.conversational.delete(e.item_id);
-        break;
       default:
     }
     this.events.deliver(e);
@@ -201,31 +191,7 @@ export class WebRtcCall {
       this.voiceApplied = true;
       session.send({ type: 'session.update', session: { type: 'realtime', audio: { output: { voice: this.opts.voice } } } } as ClientEvent);
     }
-    if (e.type === 'input_audio_buffer.speech_started' && this.interrupts()) this.clearPlayout(false);
-    if (e.type === 'response.output_item.done' && e.item.id) {
-      this.generating.delete(e.item.id);
-      const ms = this.pendingTruncates.get(e.item.id);
-      if (ms !== undefined) {
-        this.pendingTruncates.delete(e.item.id);
-        this.truncate(e.item.id, ms);
-      }
-    }
-  }
-
-  /** Cuts an item's audio (and transcript) in the session's conversation to what the caller was sent. */
-  private truncate(itemId: string, audioEndMs: number): void {
-    if (!this.conversational.has(itemId)) return;
-    if (this.generating.has(itemId)) return void this.pendingTruncates.set(itemId, audioEndMs);
-    // After the event being handled has reached everyone: the engine is mid-emit.
-    setImmediate(() => {
-      if (!this.ending) this.session?.send({ type: 'conversation.item.truncate', item_id: itemId, content_index: 0, audio_end_ms: audioEndMs } as ClientEvent);
-    });
-  }
-
-  /** Turn detection that interrupts (the default) makes the caller's speech cut the agent off. */
-  private interrupts(): boolean {
-    const td = (announcedSession(this.session!)?.audio?.input as { turn_detection?: { interrupt_response?: boolean } | null } | undefined)?.turn_detection;
-    return td?.interrupt_response !== false;
+    if (e.type === 'input_audio_buffer.speech_started' && interruptsResponses(session)) this.clearPlayout(false);
   }
 
   /**
@@ -240,7 +206,7 @@ export class WebRtcCall {
       if (asked) this.events.deliver(serverEvent('output_audio_buffer.cleared', { response_id: '' }));
       return;
     }
-    for (const { itemId, audioEndMs } of cut.items) this.truncate(itemId, audioEndMs);
+    for (const { itemId, audioEndMs } of cut.items) this.truncations.truncate(itemId, audioEndMs);
     this.log.debug({ response_id: cut.responseId, items: cut.items }, asked ? 'playout cleared by the client' : 'barge-in: playout cleared');
   }
 

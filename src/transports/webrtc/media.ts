@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import { RtpHeader, RtpPacket, type MediaStreamTrack, type RTCPeerConnection, type RTCRtpTransceiver } from 'werift';
 import { OPUS_FRAME_MS, OPUS_RTP_CLOCK_RATE, OpusDecoder, OpusEncoder } from '../../audio/index.js';
 import { InboundAudio, type InboundStats } from './inbound.js';
-import type { OutFrame } from './playout.js';
+import type { OutFrame } from '../playout/playout.js';
 
 /** RTP ticks per 20 ms frame. */
 const FRAME_TICKS = (OPUS_RTP_CLOCK_RATE * OPUS_FRAME_MS) / 1000;
@@ -81,7 +81,7 @@ export class CallMedia {
     this.seq = (this.seq + 1) & 0xffff;
     let payload: Buffer;
     try {
-      payload = this.encoder.encode(frame.pcm);
+      payload = this.encoder.encode(frame.audio);
     } catch (err) {
       return this.onError(err);
     }

@@ -3,8 +3,8 @@ import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import { OPUS_FRAME_SAMPLES, OpusDecoder, OpusEncoder } from '../../../src/audio/index.js';
 import type { ServerEvent } from '../../../src/protocol/schemas/index.js';
 import { InboundAudio } from '../../../src/transports/webrtc/inbound.js';
-import { Pacer } from '../../../src/transports/webrtc/pacer.js';
-import { Playout, type OutFrame } from '../../../src/transports/webrtc/playout.js';
+import { Pacer } from '../../../src/transports/playout/pacer.js';
+import { Playout, type OutFrame } from '../../../src/transports/playout/playout.js';
 
 describe('Pacer: frames leave at real time, a small lead ahead', () => {
   it('a talkspurt: the first frames at once (up to the lead), then one per 20 ms', () => {
@@ -102,7 +102,7 @@ describe('Playout: the server-owned playout buffer', () => {
     assert.equal(r.sent.length, 51, 'all 1010 ms: 50 whole frames and the padded last one');
     const last = r.sent[50]!.frame;
     assert.equal(last.samples, 240, 'the last frame carries 10 ms of audio');
-    assert.deepEqual([...last.pcm.subarray(240)], new Array(240).fill(0), 'padded with silence');
+    assert.deepEqual([...last.audio.subarray(240)], new Array(240).fill(0), 'padded with silence');
     assert.equal(r.playout.sentMs('item_1'), 1010);
     assert.deepEqual(r.types(), ['output_audio_buffer.started:resp_1'], 'not stopped before it has played');
     r.advance(60);

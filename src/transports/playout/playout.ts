@@ -3,18 +3,33 @@ import { serverEvent } from '../../conversation/events.js';
 import type { ServerEvent } from '../../protocol/schemas/index.js';
 import { DEFAULT_PACER, Pacer, type PacerOptions } from './pacer.js';
 
+/** Samples as they go on the wire: PCM16, or one byte per sample (G.711). */
+export type Samples = Int16Array | Uint8Array;
+
+/** What a playout's frames are made of. */
+export interface FrameFormat<A extends Samples> {
+  /** Samples per frame (a frame lasts the pacer's `frameMs`). */
+  frameSamples: number;
+  sampleRate: number;
+  /** `n` samples of silence (the padding of an item's last, short frame). */
+  silence(n: number): A;
+}
+
+/** WebRTC: PCM16 at 24 kHz, 20 ms frames for the Opus encoder. */
+export const PCM24K_FRAMES: FrameFormat<Int16Array> = { frameSamples: OPUS_FRAME_SAMPLES, sampleRate: OPUS_SAMPLE_RATE, silence: (n) => new Int16Array(n) };
+
 /** One 20 ms frame ready to go out, and whose audio it carries. */
-export interface OutFrame {
-  pcm: Int16Array;
+export interface OutFrame<A extends Samples = Int16Array> {
+  audio: A;
   responseId: string;
   itemId: string;
   /** Samples of the item's own audio in it (the rest is padding at the item's end). */
   samples: number;
 }
 
-export interface PlayoutHooks {
+export interface PlayoutHooks<A extends Samples = Int16Array> {
   /** Puts one frame on the wire; `spurtStart` on the first after a pause (RTP marker bit). */
-  send(frame: OutFrame, spurtStart: boolean): void;
+  send(frame: OutFrame<A>, spurtStart: boolean): void;
   /** `output_audio_buffer.started` / `.stopped` / `.cleared`, for the caller. */
   emit(event: ServerEvent): void;
   now?: () => number;
@@ -28,22 +43,20 @@ export interface Cut {
   items: Array<{ itemId: string; audioEndMs: number }>;
 }
 
-const msOf = (samples: number): number => Math.floor((samples * 1000) / OPUS_SAMPLE_RATE);
-
 /**
- * The server-owned playout buffer of a WebRTC call: the agent's PCM (24 kHz) is cut into 20 ms
- * frames per item and sent at real time (Pacer). It knows, per item, how much went on the
+ * The server-owned playout buffer of a call (WebRTC, telephone): the agent's audio is cut into
+ * 20 ms frames per item and sent at real time (Pacer). It knows, per item, how much went on the
  * wire — what a barge-in truncates to — and tells the caller when a response's audio starts
  * (`output_audio_buffer.started`), when it has played out after the response ended (`.stopped`)
  * and when it was dropped (`.cleared`).
  */
-export class Playout {
+export class Playout<A extends Samples = Int16Array> {
   private readonly pacer: Pacer;
   private readonly now: () => number;
   private readonly frameMs: number;
-  private readonly queue: OutFrame[] = [];
+  private readonly queue: OutFrame<A>[] = [];
   /** Each item's audio not yet a whole frame. */
-  private readonly partial = new Map<string, { responseId: string; pcm: Int16Array }>();
+  private readonly partial = new Map<string, { responseId: string; audio: A }>();
   /** Samples of each item sent. */
   private readonly sentSamples = new Map<string, number>();
   /** Responses whose audio has started going out, with when their last frame sent ends playing. */
@@ -52,7 +65,7 @@ export class Playout {
   private readonly finished = new Set<string>();
   /** Responses cut off while the engine still runs them: their late deltas are dropped. */
   private readonly muted = new Set<string>();
-  private last: OutFrame | null = null;
+  private last: OutFrame<A> | null = null;
   private lastResponse: string | null = null;
   private timer: NodeJS.Timeout | null = null;
   private ticking = false;
@@ -60,10 +73,14 @@ export class Playout {
   private closed = false;
   private readonly drainWaiters: Array<() => void> = [];
 
+  private readonly frame: FrameFormat<A>;
+
   constructor(
-    private readonly hooks: PlayoutHooks,
+    private readonly hooks: PlayoutHooks<A>,
     pacer: PacerOptions = DEFAULT_PACER,
+    frame: FrameFormat<A> = PCM24K_FRAMES as unknown as FrameFormat<A>,
   ) {
+    this.frame = frame;
     this.pacer = new Pacer(pacer);
     this.frameMs = pacer.frameMs;
     this.now = hooks.now ?? (() => performance.now());
@@ -76,20 +93,19 @@ export class Playout {
   }
 
   /** Agent audio for an item (`response.output_audio.delta`). */
-  push(responseId: string, itemId: string, pcm: Int16Array): void {
-    if (this.closed || this.muted.has(responseId) || pcm.length === 0) return;
+  push(responseId: string, itemId: string, audio: A): void {
+    if (this.closed || this.muted.has(responseId) || audio.length === 0) return;
     const held = this.partial.get(itemId);
-    let all = pcm;
+    let all = audio;
     if (held) {
-      all = new Int16Array(held.pcm.length + pcm.length);
-      all.set(held.pcm);
-      all.set(pcm, held.pcm.length);
+      all = this.frame.silence(held.audio.length + audio.length);
+      all.set(held.audio);
+      all.set(audio, held.audio.length);
     }
+    const n = this.frame.frameSamples;
     let at = 0;
-    for (; at + OPUS_FRAME_SAMPLES <= all.length; at += OPUS_FRAME_SAMPLES) {
-      this.queue.push({ pcm: all.slice(at, at + OPUS_FRAME_SAMPLES), responseId, itemId, samples: OPUS_FRAME_SAMPLES });
-    }
-    if (at < all.length) this.partial.set(itemId, { responseId, pcm: all.slice(at) });
+    for (; at + n <= all.length; at += n) this.queue.push({ audio: all.slice(at, at + n) as A, responseId, itemId, samples: n });
+    if (at < all.length) this.partial.set(itemId, { responseId, audio: all.slice(at) as A });
     else this.partial.delete(itemId);
     this.schedule();
   }
@@ -99,9 +115,9 @@ export class Playout {
     const held = this.partial.get(itemId);
     if (!held) return;
     this.partial.delete(itemId);
-    const pcm = new Int16Array(OPUS_FRAME_SAMPLES);
-    pcm.set(held.pcm);
-    this.queue.push({ pcm, responseId: held.responseId, itemId, samples: held.pcm.length });
+    const audio = this.frame.silence(this.frame.frameSamples);
+    audio.set(held.audio);
+    this.queue.push({ audio, responseId: held.responseId, itemId, samples: held.audio.length });
     this.schedule();
   }
 
@@ -122,7 +138,7 @@ export class Playout {
 
   /** Ms of this item sent on the wire so far. */
   sentMs(itemId: string): number {
-    return msOf(this.sentSamples.get(itemId) ?? 0);
+    return Math.floor(((this.sentSamples.get(itemId) ?? 0) * 1000) / this.frame.sampleRate);
   }
 
   /**
