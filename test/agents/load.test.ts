@@ -97,7 +97,7 @@ describe('loadAgents: problems name the file and the field', () => {
     assert.deepEqual(
       err.problems.map((p) => p.message).sort(),
       [
-        `${file}: colour: unknown field; expected one of: name, description, instructions, voice, language, engine, model, tools, turnDetection, transcription, memory, limits, recording, access, greeting, business`,
+        `${file}: colour: unknown field; expected one of: name, description, instructions, voice, language, engine, model, tools, turnDetection, transcription, memory, limits, recording, access, greeting, business, phone`,
         `${file}: limits.maxDuration: unknown field; expected one of: maxDurationS, idleTimeoutMs, idlePrompt, idleEndAfterPrompts, budgetUsd`,
       ],
     );
@@ -219,6 +219,18 @@ describe('loadAgents: problems name the file and the field', () => {
     assert.equal(err.problems.length, 1);
     assert.equal(err.problems[0]?.code, 'agent_duplicate');
     assert.equal(err.problems[0]?.message, `${join(dir, 'a.yml')}: agent "a" is also defined in ${join(dir, 'a.yaml')}; keep one of the two files`);
+  });
+
+  it('one phone number claimed by two agents; a number not in E.164', async () => {
+    const dir = agentsDir({ 'a.yaml': agentYaml('a', "phone: { numbers: ['+15550100000'] }"), 'b.yaml': agentYaml('b', "phone: { numbers: ['+15550100000', '+15550100002'] }") });
+    const err = await loadError(() => loadAgents(dir));
+    assert.deepEqual(err.problems.map((p) => p.message), [`${join(dir, 'b.yaml')}: phone number +15550100000 also reaches agent "a"; a number routes calls to one agent`]);
+    const bad = agentsDir({ 'a.yaml': agentYaml('a', "phone: { numbers: ['555-0100'] }") });
+    const err2 = await loadError(() => loadAgents(bad));
+    assert.match(err2.problems[0]?.message ?? '', /phone\.numbers\.0: expected a phone number in E\.164 form/);
+    const ok = await loadAgents(agentsDir({ 'a.yaml': agentYaml('a', "phone: { numbers: ['+15550100000'], transferTo: '+15550100999' }"), 'b.yaml': agentYaml('b') }));
+    assert.equal(ok.byNumber('+15550100000')?.name, 'a');
+    assert.equal(ok.byNumber('+15550100002'), undefined);
   });
 
   it('an unknown engine, when the engines are given', async () => {

@@ -1,12 +1,12 @@
 import { resample } from '../../src/audio/index.js';
 import { defineGrammar, PocketsphinxRecognizer } from '../../src/engines/local/stt/index.js';
 
-/** The receptionist's confirmation of a consultation at ten, as pocketsphinx may hear it. */
+/** The receptionist's confirmation of a consultation at ten or eleven, as pocketsphinx may hear it. */
 const BOOKING_CONFIRMATION = defineGrammar({
   name: 'agent_replies',
   public: 'reply',
   rules: {
-    reply: "you're all set a consultation <day> at ten a.m. anything else",
+    reply: "you're all set a consultation <day> at (ten | eleven) a.m. anything else",
     day: ['tomorrow', '<weekday> <month> <num>'],
     weekday: 'monday | tuesday | wednesday | thursday | friday | saturday | sunday',
     month: 'january | february | march | april | may | june | july | august | september | october | november | december',
