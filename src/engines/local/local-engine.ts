@@ -1,4 +1,4 @@
-import { FormatConverter, bytesPerMs } from '../../audio/formats.js';
+import { bytesPerMs } from '../../audio/formats.js';
 import { concatPcm16 } from '../../audio/pcm16.js';
 import { serverEvent } from '../../conversation/events.js';
 import { newId } from '../../protocol/ids.js';
@@ -9,6 +9,7 @@ import type { Model } from '../inprocess/model.js';
 import { ReceptionistBrain, type Listening } from './brain/receptionist.js';
 import type { ReceptionistVocabulary } from './brain/nlu/vocabulary.js';
 import { LocalModel } from './local-model.js';
+import { SttInput } from './stt-input.js';
 import type { RecognitionStream, SpeechRecognizer, SpeechSynthesizer, VadSettings, VoiceActivityDetector } from './providers.js';
 import type { Grammar } from './stt/grammar.js';
 import { vadSettingsOf, type TurnDetection } from './turn-detection.js';
@@ -54,7 +55,7 @@ export const DEFAULT_IDLE_PROMPT = 'Are you still there? I can help with appoint
  * all in-process, no key, no network.
  */
 export class LocalEngine extends InProcessEngine {
-  private converter: FormatConverter;
+  private converter: SttInput;
   private vad: VoiceActivityDetector | null = null;
   private vadOffsetMs = 0;
   /** Derived from the session's turn_detection whenever it changes; null = manual turns. */
@@ -97,7 +98,7 @@ export class LocalEngine extends InProcessEngine {
       this.idlePrompt = false;
       return due ? idleWords : null;
     };
-    this.converter = new FormatConverter(this.inputFormat, this.sttRate);
+    this.converter = new SttInput(this.inputFormat, this.sttRate);
     this.applyTurnDetection();
   }
 
@@ -114,7 +115,7 @@ export class LocalEngine extends InProcessEngine {
     const format = event.type === 'session.update' ? JSON.stringify(this.inputFormat) : '';
     super.handle(event);
     if (event.type === 'session.update') {
-      if (JSON.stringify(this.inputFormat) !== format) this.converter = new FormatConverter(this.inputFormat, this.sttRate);
+      if (JSON.stringify(this.inputFormat) !== format) this.converter = new SttInput(this.inputFormat, this.sttRate);
       this.applyTurnDetection();
     } else if (event.type === 'input_audio_buffer.clear') {
       this.dropUtterance();
@@ -250,7 +251,7 @@ export class LocalEngine extends InProcessEngine {
     const u: Utterance = { itemId: item.id, stream: null, partial: '' };
     if (!stt) return this.track(u, Promise.resolve(null), 0);
     const stream = stt.start(this.grammar());
-    const converter = new FormatConverter(this.inputFormat, this.sttRate);
+    const converter = new SttInput(this.inputFormat, this.sttRate);
     stream.write(converter.convert(audio));
     stream.write(converter.flush());
     this.track(u, stream.end().then((t) => t.text), audio.byteLength / bytesPerMs(this.inputFormat));

@@ -74,8 +74,11 @@ export function receptionistGrammar(vocab: ReceptionistVocabulary, listening: Li
       yes: "yes | yeah | yes please | sure | correct | that's right | okay | sounds good | perfect",
       // A time before the day only with a day that cannot pass for a time: "at two the eighth"
       // was the commonest way noise turned "next Tuesday" into something else.
-      when: ['<day> [at <time>]', 'at <time> [today | tomorrow | on <weekday>]', '<time>', 'on <day> [at <time>]'],
-      day: ['today', 'tomorrow', 'the day after tomorrow', '[next | this] <weekday>', 'next week <weekday>', '<month> [the] <ordinal>', 'the <ordinal> [of <month>]'],
+      // Nobody says "on today": after "on" only a named day, which keeps "on Tuesday" from
+      // turning into "on today" on a telephone line.
+      when: ['<day> [at <time>]', 'at <time> [today | tomorrow | on <weekday>]', '<time>', 'on <named_day> [at <time>]'],
+      day: ['today', 'tomorrow', 'the day after tomorrow', '<named_day>'],
+      named_day: ['[next | this] <weekday>', 'next week <weekday>', '<month> [the] <ordinal>', 'the <ordinal> [of <month>]'],
       weekday: alt(WEEKDAYS),
       month: alt(MONTHS),
       ordinal: [alt(ORDINAL_WORDS), `twenty (${alt(ORDINAL_WORDS.slice(0, 9))})`, 'thirty first'],
