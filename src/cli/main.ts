@@ -14,6 +14,7 @@ import { createLogger } from '../server/logger.js';
 import { installShutdown } from '../server/shutdown.js';
 import { bootstrapAdminKey } from './bootstrap-admin-key.js';
 import { keysCommand, UsageError } from './keys.js';
+import { phoneCommand } from './phone.js';
 import { talkCommand } from './talk.js';
 
 const USAGE = `Usage: parley <command>
@@ -22,6 +23,7 @@ Commands:
   serve     start the Parley server (reads .env, ${'PARLEY_CONFIG'} and the environment)
   keys      create, list and revoke API keys (parley keys help)
   talk      talk to an agent from the terminal: microphone, WAV files or text (parley talk --help)
+  phone     call Parley as Twilio would, no phone needed: WAV files in, what you heard out (parley phone --help)
   help      show this help`;
 
 /** The agents and the store they run over (opened with the default agent's time zone). */
@@ -59,6 +61,7 @@ async function main(argv: string[]): Promise<void> {
     return void process.stdout.write(await keysCommand(loadConfig(), argv.slice(1)));
   }
   if (command === 'talk') return void (process.exitCode = await talkCommand(argv.slice(1)));
+  if (command === 'phone') return void (process.exitCode = await phoneCommand(argv.slice(1)));
   if (command === 'help' || command === '--help' || command === '-h') return void console.log(USAGE);
   console.error(`Unknown command '${command}'.\n\n${USAGE}`);
   process.exitCode = 2;

@@ -4,10 +4,14 @@ import { DEMO_VOCABULARY, type ReceptionistVocabulary } from './brain/nlu/vocabu
 import { LocalEngine } from './local-engine.js';
 import { createNetworkProviders, type NetworkProvidersConfig } from './network/index.js';
 import type { SpeechRecognizer, SpeechSynthesizer } from './providers.js';
+import { availableParallelism } from 'node:os';
 import { PocketsphinxRecognizer } from './stt/index.js';
 import { EspeakSynthesizer } from './tts/index.js';
 import { grammarsByVocabulary } from './brain/grammar.js';
 import { EnergyVad } from './vad/index.js';
+
+/** One recognition worker per core (up to 4): under many calls at once, decoding is what runs out first. */
+const RECOGNITION_WORKERS = Math.max(1, Math.min(4, availableParallelism()));
 
 export interface LocalEngineOptions {
   logger: Logger;
@@ -42,7 +46,7 @@ export async function createLocalEngine(opts: LocalEngineOptions): Promise<Engin
   const grammar = grammarFor({ awaiting: null, inTask: false, justBooked: false }, vocabulary);
   const networkStt = network.stt;
   const createRecognizer =
-    opts.createRecognizer ?? (networkStt ? () => Promise.resolve(networkStt) : () => PocketsphinxRecognizer.create({ logger: opts.logger, defaultGrammar: grammar }));
+    opts.createRecognizer ?? (networkStt ? () => Promise.resolve(networkStt) : () => PocketsphinxRecognizer.create({ logger: opts.logger, defaultGrammar: grammar, workers: RECOGNITION_WORKERS }));
   const stt = await createRecognizer().catch((err: Error) => {
     opts.logger.warn({ code: (err as { code?: string }).code }, `speech recognition unavailable, audio input will not be understood: ${err.message}`);
     return null;

@@ -25,6 +25,7 @@ const TWILIO_PACER = { frameMs: 20, leadMs: 80 };
 const GOODBYE_DRAIN_MS = 10_000;
 /** No caller audio for this long: the line stalled; silence goes in so a turn can end. */
 const STALL_MS = 500;
+const STALL_CHECK_MS = 100;
 /** After a REST hang-up or transfer, Twilio stops the stream; if it has not after this long, Parley closes it. */
 const REST_STOP_WAIT_MS = 5000;
 /** Twilio's messages are a few hundred bytes; anything this big is not one. */
@@ -132,7 +133,7 @@ export class TwilioCall {
     this.streamSid = start.streamSid;
     socket.on('close', (code) => this.hangUp(`caller hung up (stream closed, ${code})`));
     socket.on('error', (err) => this.log.warn({ err }, 'twilio media stream error'));
-    this.stallTimer = setInterval(() => this.inbound.tick(STALL_MS), 100);
+    this.stallTimer = setInterval(() => this.inbound.tick(STALL_MS, STALL_CHECK_MS), STALL_CHECK_MS);
     this.stallTimer.unref();
     if (this.ending) return void this.finish();
     this.playout.resume();

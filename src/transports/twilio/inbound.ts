@@ -29,6 +29,8 @@ export class InboundStream {
   private started = false;
   /** Wall-clock time of the last append, and the Twilio time it reached. */
   private lastWall = 0;
+  /** When `tick` last ran. */
+  private lastTick: number | null = null;
   readonly stats: InboundStats = { frames: 0, late: 0, filledMs: 0 };
 
   constructor(
@@ -55,12 +57,18 @@ export class InboundStream {
   }
 
   /**
-   * Called periodically: when no frame has come for longer than `stallMs`, silence is put in
-   * for the time that passed, so a stalled line cannot hold a turn open.
+   * Called every `everyMs`: when no frame has come for longer than `stallMs`, silence is put in
+   * for the time that passed, so a stalled line cannot hold a turn open. A check that itself
+   * runs late means this process stalled, not the line: frames may be waiting unread in the
+   * socket, so it fills nothing and waits for the next, punctual check.
    */
-  tick(stallMs: number): void {
+  tick(stallMs: number, everyMs: number): void {
     if (!this.started) return;
-    const silent = this.now() - this.lastWall;
+    const now = this.now();
+    const punctual = this.lastTick === null || now - this.lastTick <= everyMs * 2;
+    this.lastTick = now;
+    if (!punctual) return;
+    const silent = now - this.lastWall;
     if (silent < stallMs) return;
     const ms = Math.floor(silent / FRAME_MS) * FRAME_MS;
     this.fill(Math.min(ms, MAX_FILL_MS));

@@ -7,6 +7,8 @@ import type { PreparedGrammar } from './grammar.js';
 import { encodeFrame, FrameType, type PongMessage, type ReadyMessage, type WorkerMessage } from './protocol.js';
 
 const STDERR_TAIL = 2000;
+/** A busy worker's utterance waits at most this many end timeouts before it alone fails. */
+const BUSY_WAIT_FACTOR = 6;
 
 export interface WorkerSpec {
   python: string;
@@ -42,6 +44,8 @@ export class SphinxWorker {
   #grammars = new Set<string>();
   #grammarErrors = new Map<string, string>();
   #nextId = 1;
+  /** When the worker last said anything: a worker that answers is alive, however far behind. */
+  #lastOutputAt = performance.now();
   #stdout = '';
   #stderr = '';
   #fatal: SttError | undefined;
@@ -168,15 +172,32 @@ export class SphinxWorker {
   /** @internal */
   sendEnd(stream: WorkerStream): void {
     this.#send(encodeFrame(FrameType.END, stream.id));
-    const timer = setTimeout(() => {
+    const ms = this.#spec.endTimeoutMs;
+    const endedAt = performance.now();
+    // A worker that keeps answering (other utterances' partials and finals) is busy working
+    // through a backlog, not hung: the utterance waits, up to BUSY_WAIT_FACTOR times as long,
+    // and then only it fails. A worker silent for the whole time is hung and is restarted.
+    const check = (): void => {
       if (!this.#streams.has(stream.id)) return;
-      const ms = this.#spec.endTimeoutMs;
-      stream.fail(new SttError('stt_timeout', `speech recognition gave no result within ${ms} ms; the worker is being restarted`));
+      const now = performance.now();
+      const answering = now - this.#lastOutputAt < ms;
+      if (answering && now - endedAt < ms * BUSY_WAIT_FACTOR) {
+        stream.timer = setTimeout(check, ms / 2);
+        stream.timer.unref();
+        return;
+      }
       this.#streams.delete(stream.id);
+      if (answering) {
+        stream.fail(new SttError('stt_timeout', `speech recognition gave no result within ${Math.round((now - endedAt) / 1000)} s: the recognizer is overloaded`));
+        this.#send(encodeFrame(FrameType.CANCEL, stream.id));
+        this.#updateRef();
+        return;
+      }
+      stream.fail(new SttError('stt_timeout', `speech recognition gave no result within ${ms} ms; the worker is being restarted`));
       this.stop(`another utterance got no result within ${ms} ms`);
-    }, this.#spec.endTimeoutMs);
-    timer.unref();
-    stream.timer = timer;
+    };
+    stream.timer = setTimeout(check, ms);
+    stream.timer.unref();
   }
 
   /** @internal */
@@ -218,6 +239,7 @@ export class SphinxWorker {
   }
 
   #onMessage(message: WorkerMessage): void {
+    this.#lastOutputAt = performance.now();
     switch (message.t) {
       case 'ready':
         this.#readyInfo = message;

@@ -1,4 +1,6 @@
 import { execFile, type ChildProcess } from 'node:child_process';
+import { concatPcm16 } from '../../../audio/pcm16.js';
+import { CachedSegment, SpeechCache } from './speech-cache.js';
 import type { SpeechChunk, SpeechSynthesizer, SynthesisOptions } from '../providers.js';
 import { ESPEAK_INSTALL_COMMAND, TtsError } from './errors.js';
 import { EspeakProcess } from './espeak-process.js';
@@ -53,6 +55,7 @@ export class EspeakSynthesizer implements SpeechSynthesizer {
   readonly #onSpawn: ((child: ChildProcess) => void) | undefined;
   readonly #streams = new Set<AbortController>();
   readonly #processes = new Set<EspeakProcess>();
+  readonly #cache = new SpeechCache();
   #closed = false;
 
   constructor(options: EspeakSynthesizerOptions = {}) {
@@ -120,13 +123,19 @@ export class EspeakSynthesizer implements SpeechSynthesizer {
     const forward = (): void => stop.abort();
     opts.signal.addEventListener('abort', forward, { once: true });
     this.#streams.add(stop);
-    const processes: (EspeakProcess | undefined)[] = [];
+    const processes: (EspeakProcess | CachedSegment | undefined)[] = [];
+    const keyOf = (index: number): string => `${voice}|${pitch}|${wpm}|${segments[index]!.spoken}`;
     stop.signal.addEventListener('abort', () => processes.forEach((p) => p?.kill()), { once: true });
 
-    const launch = (index: number): EspeakProcess | undefined => {
+    const launch = (index: number): EspeakProcess | CachedSegment | undefined => {
       const segment = segments[index];
       if (segment === undefined || segment.spoken === '' || stop.signal.aborted) return undefined;
       let proc = processes[index];
+      const cached = proc === undefined ? this.#cache.get(keyOf(index)) : undefined;
+      if (cached) {
+        proc = new CachedSegment(cached);
+        processes[index] = proc;
+      }
       if (proc === undefined) {
         const args = ['--stdout', '-b', '1', '-v', voice, '-p', String(pitch), '-s', String(wpm)];
         if (this.#dataPath !== undefined) args.push(`--path=${this.#dataPath}`);
@@ -159,10 +168,16 @@ export class EspeakSynthesizer implements SpeechSynthesizer {
           continue;
         }
         let prefetched = false;
+        // What a real run says, kept for the next time this sentence is spoken.
+        const heard: Int16Array[] | null = proc instanceof EspeakProcess ? [] : null;
         for (;;) {
           const block = await proc.read();
           if (stop.signal.aborted) return;
-          if (block === null) break;
+          if (block === null) {
+            if (heard && proc.sampleRate !== undefined) this.#cache.set(keyOf(index), { samples: concatPcm16(heard), sampleRate: proc.sampleRate });
+            break;
+          }
+          heard?.push(block);
           if (proc.channels !== 1) {
             throw new TtsError('tts_failed', `espeak-ng produced ${proc.channels} channels, expected mono`);
           }
