@@ -7,9 +7,6 @@ export { PlaybackBuffer, FRAME_BYTES, FRAME_MS, ULAW_SILENCE, type MarkRecord, t
 export { parseTwiml, type Twiml, type TwimlStream, type TwimlVerb, type HttpMethod } from './twiml.js';
 export { signedWebhook, twilioSignature, upgradeSignature, type FormParams, type SignedRequest } from './signing.js';
 export {
-  ClearMessageSchema,
-  OutboundMarkMessageSchema,
-  OutboundMediaMessageSchema,
   ServerMessageSchema,
   StartMessageSchema,
   TwilioMessageSchema,

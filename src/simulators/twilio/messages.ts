@@ -4,6 +4,7 @@
  * `sequenceNumber` that starts at "1" and grows by one per message.
  */
 import { z } from 'zod';
+import { ParleyMessageSchema, type ParleyMessage } from '../../transports/twilio/messages.js';
 
 const counter = z.string().regex(/^[1-9][0-9]*$/, 'expected a positive integer as a string');
 const millis = z.string().regex(/^(0|[1-9][0-9]*)$/, 'expected a non-negative integer as a string');
@@ -66,13 +67,12 @@ export type StartMessage = z.infer<typeof StartMessageSchema>;
 
 // --- the application → Twilio (what the simulator receives and validates) ---
 
-export const OutboundMediaMessageSchema = z.object({ event: z.literal('media'), streamSid, media: z.object({ payload: base64 }) });
-export const OutboundMarkMessageSchema = z.object({ event: z.literal('mark'), streamSid, mark: z.object({ name: z.string().min(1) }) });
-export const ClearMessageSchema = z.object({ event: z.literal('clear'), streamSid });
-
-/** Any message an application may send on a bidirectional stream. */
-export const ServerMessageSchema = z.discriminatedUnion('event', [OutboundMediaMessageSchema, OutboundMarkMessageSchema, ClearMessageSchema]);
-export type ServerMessage = z.infer<typeof ServerMessageSchema>;
+/**
+ * What an application may send on a bidirectional stream: one definition, Parley's own (the
+ * server builds its messages from it; the simulator checks what it receives against it).
+ */
+export const ServerMessageSchema = ParleyMessageSchema;
+export type ServerMessage = ParleyMessage;
 
 // --- encoders: strings built directly, since `media` goes out 50 times a second per call ---
 

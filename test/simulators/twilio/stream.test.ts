@@ -257,7 +257,7 @@ describe('Twilio simulator: the media stream, as Twilio sends it', () => {
     assert.equal(call.errors.length, 6, call.errors.join('\n'));
     assert.match(call.errors[0]!, /not JSON/);
     assert.match(call.errors[1]!, /binary/);
-    assert.match(call.errors[2]!, /media\.payload: expected base64/);
+    assert.match(call.errors[2]!, /media\.payload: Invalid base64/);
     assert.match(call.errors[5]!, /for stream MZ0+, but this stream is MZ/);
     assert.equal(call.clears, 0);
     assert.equal(call.connected, true, 'the call goes on');
