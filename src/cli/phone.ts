@@ -10,7 +10,7 @@ Call Parley the way Twilio would, without a phone or a Twilio account: the signe
 the media stream in real time (µ-law, 20 ms frames), playback with marks and clears, the status
 callbacks, and a local copy of Twilio's REST API for Parley to hang up or transfer the call.
 
-  --url <url>             Parley's public URL, its PUBLIC_URL (default http://localhost:8080)
+  --url <url>             Parley's public URL, its PUBLIC_URL (default http://localhost:3000)
   --auth-token <token>    the Twilio Auth Token Parley checks signatures with (default
                           $TWILIO_AUTH_TOKEN; required)
   --account-sid <sid>     the account the call belongs to (default $TWILIO_ACCOUNT_SID, else a
@@ -94,12 +94,12 @@ export function parsePhoneArgs(argv: string[], env: NodeJS.ProcessEnv = {}): Pho
     throw new PhoneUsageError((err as Error).message);
   }
   const help = v.help === true;
-  const url = v.url ?? 'http://localhost:8080';
+  const url = v.url ?? 'http://localhost:3000';
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new PhoneUsageError(`Invalid --url "${url}": expected Parley's public URL, e.g. http://localhost:8080.`);
+    throw new PhoneUsageError(`Invalid --url "${url}": expected Parley's public URL, e.g. http://localhost:3000.`);
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new PhoneUsageError(`Invalid --url "${url}": use http:// or https://.`);
   const authToken = v['auth-token'] ?? env.TWILIO_AUTH_TOKEN ?? '';

@@ -6,7 +6,7 @@ import type { HttpMethod, Twiml } from './twiml.js';
 import type { SimulatedCall } from './call.js';
 
 export interface CallOptions {
-  /** Parley's public URL (PUBLIC_URL), e.g. `http://localhost:8080`. */
+  /** Parley's public URL (PUBLIC_URL), e.g. `http://localhost:3000`. */
   baseUrl: string;
   /** The caller (default `+15550100001`). */
   from?: string;

@@ -103,7 +103,7 @@ describe('parley phone', () => {
   it('parses its options', () => {
     assert.deepEqual(parsePhoneArgs(['--say', 'a.wav', '--say', 'b.wav', '--hangup-after-ms', '5000'], { TWILIO_AUTH_TOKEN: 't', TWILIO_ACCOUNT_SID: `AC${'1'.repeat(32)}` }), {
       help: false,
-      url: 'http://localhost:8080',
+      url: 'http://localhost:3000',
       authToken: 't',
       accountSid: `AC${'1'.repeat(32)}`,
       from: '+15550100001',
