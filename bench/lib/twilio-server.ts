@@ -7,7 +7,6 @@
  * Usage (by the benchmark): fork(this file, ['parley' | 'relay', calls], { serialization: 'advanced' }).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +20,8 @@ import { openStore } from '../../src/store/index.js';
 import { BenchProbe, benchEngineFactory, EmitClock } from './twilio-bench-engine.js';
 import { epochNow, LoadMonitor, toParent, type ParentMessage, type ServerTarget } from './twilio-frames.js';
 import { startRelay } from './twilio-relay.js';
+// PUBLIC_URL must name the port before Parley starts (Twilio signs that URL).
+import { freePort } from '../../test/helpers/server.js';
 
 /** A Twilio Auth Token shape (32 hex): the simulator signs with it, Parley checks it. */
 const AUTH_TOKEN = '0123456789abcdef0123456789abcdef';
@@ -36,18 +37,6 @@ recording: false
 memory: { enabled: false }
 limits: { maxDurationS: 3600, idleTimeoutMs: 600000 }
 `;
-
-/** A free loopback port: PUBLIC_URL must name it before Parley starts (Twilio signs that URL). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function startParley(probe: BenchProbe, clock: EmitClock): Promise<{ baseUrl: string; close: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'parley-bench-agents-'));

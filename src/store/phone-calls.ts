@@ -60,18 +60,21 @@ export class PhoneCallStore {
    * A status change. Callbacks can come out of order (and after the end), so a final status
    * is never replaced by a progress one. Unknown calls (not answered here) get a row too.
    */
-  async status(c: { callSid: string; accountSid: string; from: string; to: string; status: string; at: string; durationS: number | null }): Promise<void> {
+  /** Returns the session that answered the call (null: none here). */
+  async status(c: { callSid: string; accountSid: string; from: string; to: string; status: string; at: string; durationS: number | null }): Promise<string | null> {
     const final = FINAL_CALL_STATUSES.has(c.status);
-    await this.db.query(
+    const r = await this.db.query<{ session_id: string | null }>(
       `INSERT INTO phone_calls (call_sid, account_sid, from_number, to_number, status, started_at, updated_at, ended_at, duration_s)
        VALUES ($1, $2, $3, $4, $5, $6::timestamptz, $6::timestamptz, CASE WHEN $7 THEN $6::timestamptz END, $8)
        ON CONFLICT (call_sid) DO UPDATE SET
          status = CASE WHEN phone_calls.ended_at IS NOT NULL AND NOT $7 THEN phone_calls.status ELSE excluded.status END,
          updated_at = greatest(phone_calls.updated_at, excluded.updated_at),
          ended_at = coalesce(phone_calls.ended_at, excluded.ended_at),
-         duration_s = coalesce(excluded.duration_s, phone_calls.duration_s)`,
+         duration_s = coalesce(excluded.duration_s, phone_calls.duration_s)
+       RETURNING session_id`,
       [c.callSid, c.accountSid, c.from, c.to, c.status, c.at, final, c.durationS],
     );
+    return r.rows[0]?.session_id ?? null;
   }
 
   async event(callSid: string, e: PhoneCallEvent): Promise<void> {
@@ -86,12 +89,6 @@ export class PhoneCallStore {
       ...toRecord(row),
       events: events.rows.map((e) => ({ at: iso(e.at)!, source: e.source, event: e.event, detail: typeof e.detail === 'string' ? (JSON.parse(e.detail) as Record<string, string>) : e.detail })),
     };
-  }
-
-  /** The call a session answered. */
-  async bySession(sessionId: string): Promise<PhoneCallRecord | null> {
-    const row = (await this.db.query<CallRow>('SELECT * FROM phone_calls WHERE session_id = $1', [sessionId])).rows[0];
-    return row ? toRecord(row) : null;
   }
 }
 

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -14,7 +13,7 @@ import { echoEngine } from '../../src/engines/echo/index.js';
 import { EngineRegistry } from '../../src/engines/engine.js';
 import { buildServer, type ParleyServer } from '../../src/server/app.js';
 import { openStore } from '../../src/store/index.js';
-import { startParleyProcess, type ParleyProcess } from '../helpers/parley-process.js';
+import { runParley, startParleyProcess, type CliRun, type ParleyProcess } from '../helpers/parley-process.js';
 
 /*
  * `parley keys` and the first-start admin key, through the real CLI in child processes.
@@ -27,32 +26,11 @@ import { startParleyProcess, type ParleyProcess } from '../helpers/parley-proces
  */
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const ENTRY = join(ROOT, 'src/cli/main.ts');
-const TSX = import.meta.resolve('tsx');
-/** The test's own settings must not reach the CLI: its configuration is what the test passes. */
-const INHERITED_NOT = /^(OPENAI_|PARLEY_|DATABASE_URL$|REDIS_URL$|PORT$|HOST$|LOG_LEVEL$|NODE_OPTIONS$|NODE_TEST_CONTEXT$)/;
 const KEY = /pk_[a-z2-9]{10}_[A-Za-z0-9_-]{43}/g;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 /** `parley <args>` in `cwd` (a folder of its own: no developer .env or parley.config.json) on `dataDir`. */
-function parley(args: string[], opts: { cwd: string; dataDir: string }): Promise<Run> {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!INHERITED_NOT.test(k)) env[k] = v;
-  const child = spawn(process.execPath, ['--import', TSX, ENTRY, ...args], { cwd: opts.cwd, env: { ...env, PARLEY_DATA_DIR: opts.dataDir, LOG_LEVEL: 'silent' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const parley = (args: string[], opts: { cwd: string; dataDir: string }): Promise<CliRun> => runParley(args, { cwd: opts.cwd, env: { PARLEY_DATA_DIR: opts.dataDir, LOG_LEVEL: 'silent' } });
 
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
 

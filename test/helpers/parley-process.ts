@@ -20,7 +20,7 @@ const ENTRY = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const TSX = import.meta.resolve('tsx');
 const READY = /^Parley is listening on /;
 /** The test's own settings must not leak into the child: its configuration is what the test passes. */
-const INHERITED_NOT = /^(OPENAI_|PARLEY_|DATABASE_URL$|REDIS_URL$|PORT$|HOST$|LOG_LEVEL$|NODE_OPTIONS$|NODE_TEST_CONTEXT$)/;
+const INHERITED_NOT = /^(OPENAI_|PARLEY_|TWILIO_|PUBLIC_URL$|DATABASE_URL$|REDIS_URL$|PORT$|HOST$|LOG_LEVEL$|NODE_OPTIONS$|NODE_TEST_CONTEXT$)/;
 
 export type LogLine = Record<string, unknown> & { msg?: string };
 
@@ -87,6 +87,28 @@ function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!INHERITED_NOT.test(k)) env[k] = v;
   return { ...env, ...extra };
+}
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * One run of the `parley` CLI (`parley keys …`, `parley phone …`) as a child process, to its
+ * exit, with the test's own Parley, OpenAI and Twilio settings kept out of its environment.
+ */
+export function runParley(args: readonly string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<CliRun> {
+  const child = spawn(process.execPath, ['--import', TSX, ENTRY, ...args], { cwd: opts.cwd ?? ROOT, env: childEnv(opts.env ?? {}), stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }
 
 /** Starts `parley serve` and resolves once it listens; rejects (the child killed) if it exits or stays silent first. */

@@ -4,7 +4,7 @@
  * `sequenceNumber` that starts at "1" and grows by one per message.
  */
 import { z } from 'zod';
-import { ParleyMessageSchema, type ParleyMessage } from '../../transports/twilio/messages.js';
+import { ParleyMessageSchema, TWILIO_MEDIA_FORMAT, type ParleyMessage } from '../../transports/twilio/messages.js';
 
 const counter = z.string().regex(/^[1-9][0-9]*$/, 'expected a positive integer as a string');
 const millis = z.string().regex(/^(0|[1-9][0-9]*)$/, 'expected a non-negative integer as a string');
@@ -76,7 +76,6 @@ export type ServerMessage = ParleyMessage;
 
 // --- encoders: strings built directly, since `media` goes out 50 times a second per call ---
 
-export const MEDIA_FORMAT = { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 } as const;
 
 export function connectedJson(): string {
   return '{"event":"connected","protocol":"Call","version":"1.0.0"}';
@@ -87,7 +86,7 @@ export function startJson(seq: number, sid: string, accountSid: string, callSid:
     event: 'start',
     sequenceNumber: String(seq),
     streamSid: sid,
-    start: { streamSid: sid, accountSid, callSid, tracks: ['inbound'], customParameters, mediaFormat: { ...MEDIA_FORMAT } },
+    start: { streamSid: sid, accountSid, callSid, tracks: ['inbound'], customParameters, mediaFormat: { ...TWILIO_MEDIA_FORMAT } },
   };
   return JSON.stringify(msg);
 }

@@ -73,14 +73,11 @@ export class Playout<A extends Samples = Int16Array> {
   private closed = false;
   private readonly drainWaiters: Array<() => void> = [];
 
-  private readonly frame: FrameFormat<A>;
-
   constructor(
     private readonly hooks: PlayoutHooks<A>,
+    private readonly frame: FrameFormat<A>,
     pacer: PacerOptions = DEFAULT_PACER,
-    frame: FrameFormat<A> = PCM24K_FRAMES as unknown as FrameFormat<A>,
   ) {
-    this.frame = frame;
     this.pacer = new Pacer(pacer);
     this.frameMs = pacer.frameMs;
     this.now = hooks.now ?? (() => performance.now());

@@ -23,7 +23,8 @@ export interface RealtimeSocketOptions {
   messagesPerSecond?: number;
 }
 
-const asBuffer = (data: RawData): Buffer => (Array.isArray(data) ? Buffer.concat(data) : data instanceof ArrayBuffer ? Buffer.from(data) : data);
+/** A ws message as one Buffer (a Buffer as it is, no copy). */
+export const asBuffer = (data: RawData): Buffer => (Array.isArray(data) ? Buffer.concat(data) : data instanceof ArrayBuffer ? Buffer.from(data) : data);
 
 /** Close reasons are limited to 123 bytes by RFC 6455. */
 export const closeReason = (reason: string): string => Buffer.from(reason).subarray(0, 123).toString('utf8').replace(/\uFFFD$/, '');

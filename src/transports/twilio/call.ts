@@ -6,7 +6,7 @@ import type { RealtimeSession, SessionEnd } from '../../session/realtime-session
 import { announcedSession, interruptsResponses, noteAnnouncement } from '../event-channel.js';
 import { Playout, type FrameFormat } from '../playout/playout.js';
 import { Truncations } from '../playout/truncations.js';
-import { closeReason } from '../realtime-ws/connection.js';
+import { asBuffer, closeReason } from '../realtime-ws/connection.js';
 import type { CallControl } from './call-control.js';
 import { DigitCollector } from './dtmf.js';
 import { InboundStream } from './inbound.js';
@@ -61,9 +61,6 @@ export interface TwilioCallStats {
   badMessages: number;
 }
 
-const asText = (data: RawData): string => (Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer)).toString('utf8');
-const sizeOf = (data: RawData): number => (Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : (data as ArrayBuffer).byteLength);
-
 /**
  * One phone call bound to its session. The caller's µ-law goes to the engine untouched (gaps
  * filled with silence); the agent's µ-law goes to Twilio in 20 ms frames at real time, each
@@ -96,7 +93,7 @@ export class TwilioCall {
   constructor(private readonly opts: TwilioCallOptions) {
     this.log = opts.logger;
     this.closed = new Promise((r) => (this.resolveClosed = r));
-    this.playout = new Playout<Uint8Array>({ send: (frame) => this.sendFrame(frame.itemId, frame.audio), emit: () => undefined }, TWILIO_PACER, ULAW_FRAMES);
+    this.playout = new Playout({ send: (frame) => this.sendFrame(frame.itemId, frame.audio), emit: () => undefined }, ULAW_FRAMES, TWILIO_PACER);
     this.inbound = new InboundStream((audio) => this.session?.send({ type: 'input_audio_buffer.append', audio } as ClientEvent));
     this.digits = new DigitCollector((entry) => this.keypadEntry(entry));
     this.truncations = new Truncations((itemId, audioEndMs) => {
@@ -104,14 +101,6 @@ export class TwilioCall {
       this.log.info({ item_id: itemId, audio_end_ms: audioEndMs }, 'barge-in: agent audio truncated at the last acknowledged mark');
       this.session?.send({ type: 'conversation.item.truncate', item_id: itemId, content_index: 0, audio_end_ms: audioEndMs } as ClientEvent);
     });
-  }
-
-  get call(): PhoneCallIdentity {
-    return this.opts.call;
-  }
-
-  get sessionId(): string | null {
-    return this.session?.id ?? null;
   }
 
   get stats(): TwilioCallStats {
@@ -143,8 +132,9 @@ export class TwilioCall {
   /** One frame from Twilio after `start`. Never throws: a bad message is logged and skipped. */
   receive(data: RawData, isBinary: boolean): void {
     if (isBinary) return this.bad('a binary frame (Twilio sends JSON text)');
-    if (sizeOf(data) > MAX_MESSAGE_BYTES) return this.bad(`a ${sizeOf(data)}-byte message (the limit is ${MAX_MESSAGE_BYTES})`);
-    const parsed = parseTwilioMessage(asText(data));
+    const bytes = asBuffer(data);
+    if (bytes.byteLength > MAX_MESSAGE_BYTES) return this.bad(`a ${bytes.byteLength}-byte message (the limit is ${MAX_MESSAGE_BYTES})`);
+    const parsed = parseTwilioMessage(bytes.toString('utf8'));
     if (!parsed.ok) return this.bad(parsed.error);
     const m = parsed.message;
     switch (m.event) {

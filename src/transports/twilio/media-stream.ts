@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { RawData, WebSocket } from 'ws';
 import { AuthError } from '../../auth/errors.js';
-import { closeReason } from '../realtime-ws/connection.js';
+import { asBuffer, closeReason } from '../realtime-ws/connection.js';
 import type { TwilioCall } from './call.js';
 import { parseTwilioMessage, TWILIO_MEDIA_FORMAT, type StartMessage } from './messages.js';
 import type { PendingCalls } from './pending.js';
@@ -20,8 +20,6 @@ export interface MediaStreamDeps {
   pending: PendingCalls;
   logger: Logger;
 }
-
-const asText = (data: RawData): string => (Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer)).toString('utf8');
 
 /**
  * `WS /twilio/media-stream`: the stream Twilio opens for a call answered with
@@ -47,7 +45,7 @@ export function registerMediaStreamRoute(app: FastifyInstance, deps: MediaStream
     socket.on('message', (data: RawData, isBinary: boolean) => {
       if (bound) return bound(data, isBinary);
       if (isBinary) return refuse('binary frame before start: Twilio sends JSON text');
-      const parsed = parseTwilioMessage(asText(data));
+      const parsed = parseTwilioMessage(asBuffer(data).toString('utf8'));
       if (!parsed.ok) return refuse(`invalid message before start (${parsed.error})`);
       const m = parsed.message;
       if (m.event === 'connected' && !connected) return void (connected = true);

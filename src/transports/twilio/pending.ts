@@ -34,8 +34,4 @@ export class PendingCalls {
     clearTimeout(entry.timer);
     this.waiting.delete(sessionId);
   }
-
-  get size(): number {
-    return this.waiting.size;
-  }
 }

@@ -140,9 +140,8 @@ export async function registerTwilioRoutes(app: FastifyInstance, deps: TwilioRou
       const body = req.body as Record<string, string>;
       const at = new Date().toISOString();
       const durationS = body.CallDuration !== undefined && /^\d+$/.test(body.CallDuration) ? Number(body.CallDuration) : null;
-      await deps.store.calls.status({ callSid: p.CallSid, accountSid: p.AccountSid, from: p.From, to: p.To, status: p.CallStatus, at, durationS });
+      const sessionId = await deps.store.calls.status({ callSid: p.CallSid, accountSid: p.AccountSid, from: p.From, to: p.To, status: p.CallStatus, at, durationS });
       await deps.store.calls.event(p.CallSid, { at, source: 'call', event: p.CallStatus, detail: pick(body, ['CallDuration', 'SequenceNumber', 'Timestamp', 'CallbackSource']) });
-      const sessionId = (await deps.store.calls.call(p.CallSid))?.sessionId;
       const live = sessionId ? deps.sessions.get(sessionId) : undefined;
       // The stream's `stop` may come after this, or never: the session ends either way.
       if (live && FINAL_CALL_STATUSES.has(p.CallStatus)) void live.end({ reason: `caller hung up (call ${p.CallStatus})`, code: 1000 });

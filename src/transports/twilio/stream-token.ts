@@ -19,7 +19,10 @@ export type StreamClaims = z.infer<typeof StreamClaimsSchema>;
 export class StreamTokens {
   private readonly tokens: SignedTokens<typeof StreamClaimsSchema>;
 
-  constructor(key: Buffer, now: () => number = Date.now) {
+  constructor(
+    key: Buffer,
+    private readonly now: () => number = Date.now,
+  ) {
     this.tokens = new SignedTokens({
       prefix: 'st_',
       schema: StreamClaimsSchema,
@@ -34,7 +37,7 @@ export class StreamTokens {
   }
 
   sign(sessionId: string, callSid: string, ttlS: number): string {
-    return this.tokens.sign({ sid: sessionId, call: callSid, exp: Math.floor(Date.now() / 1000) + ttlS });
+    return this.tokens.sign({ sid: sessionId, call: callSid, exp: Math.floor(this.now() / 1000) + ttlS });
   }
 
   verify(token: string): StreamClaims {

@@ -10,7 +10,7 @@ import { announcedSession, EventChannel, interruptsResponses, noteAnnouncement }
 import { Truncations } from '../playout/truncations.js';
 import { EventsLink } from './events-link.js';
 import { CallMedia } from './media.js';
-import { Playout, type Cut } from '../playout/playout.js';
+import { PCM24K_FRAMES, Playout, type Cut } from '../playout/playout.js';
 
 /** How long the caller has to complete ICE and DTLS after getting the answer. */
 const CONNECT_TIMEOUT_MS = 20_000;
@@ -83,7 +83,7 @@ export class WebRtcCall {
       onPacket: () => this.heard(),
       onError: (err) => this.log.warn({ err }, 'webrtc media error'),
     });
-    this.playout = new Playout({ send: (frame, spurtStart) => this.media.send(frame, spurtStart), emit: (e) => this.events.deliver(e) });
+    this.playout = new Playout({ send: (frame, spurtStart) => this.media.send(frame, spurtStart), emit: (e) => this.events.deliver(e) }, PCM24K_FRAMES);
     this.link = new EventsLink({
       maxSendBytes: opts.maxSendBytes,
       logger: opts.logger,

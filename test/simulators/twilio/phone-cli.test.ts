@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { pcm16ToUlaw, readWav, writeWav } from '../../../src/audio/index.js';
 import { parsePhoneArgs } from '../../../src/cli/phone.js';
+import { runParley, type CliRun } from '../../helpers/parley-process.js';
 import { startFakeParley, type FakeParley, type FakeStream } from './fake-parley.js';
 
-const BIN = fileURLToPath(new URL('../../../bin/parley.js', import.meta.url));
 const AUTH_TOKEN = 'phone-cli-token';
 
 const tone = (ms: number, hz: number, rate: number): Int16Array => Int16Array.from({ length: (rate * ms) / 1000 }, (_, i) => Math.round(9000 * Math.sin((2 * Math.PI * hz * i) / rate)));
@@ -34,22 +32,8 @@ function agent(stream: FakeStream): void {
   });
 }
 
-function runPhone(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env = { ...process.env };
-  delete env.NODE_OPTIONS;
-  delete env.NODE_TEST_CONTEXT;
-  delete env.TWILIO_AUTH_TOKEN;
-  delete env.TWILIO_ACCOUNT_SID;
-  const child = spawn(process.execPath, [BIN, 'phone', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** `parley phone …`; the test's own TWILIO_* settings do not reach it (runParley keeps them out). */
+const runPhone = (args: string[]): Promise<CliRun> => runParley(['phone', ...args]);
 
 describe('parley phone', () => {
   let fake: FakeParley;

@@ -4,7 +4,7 @@ import { OPUS_FRAME_SAMPLES, OpusDecoder, OpusEncoder } from '../../../src/audio
 import type { ServerEvent } from '../../../src/protocol/schemas/index.js';
 import { InboundAudio } from '../../../src/transports/webrtc/inbound.js';
 import { Pacer } from '../../../src/transports/playout/pacer.js';
-import { Playout, type OutFrame } from '../../../src/transports/playout/playout.js';
+import { PCM24K_FRAMES, Playout, type OutFrame } from '../../../src/transports/playout/playout.js';
 
 describe('Pacer: frames leave at real time, a small lead ahead', () => {
   it('a talkspurt: the first frames at once (up to the lead), then one per 20 ms', () => {
@@ -69,7 +69,7 @@ function rig() {
   let now = 0;
   const sent: Array<{ frame: OutFrame; spurtStart: boolean; at: number }> = [];
   const events: Array<{ event: ServerEvent; at: number }> = [];
-  const playout = new Playout({ send: (frame, spurtStart) => sent.push({ frame, spurtStart, at: now }), emit: (event) => events.push({ event, at: now }), now: () => now });
+  const playout = new Playout({ send: (frame, spurtStart) => sent.push({ frame, spurtStart, at: now }), emit: (event) => events.push({ event, at: now }), now: () => now }, PCM24K_FRAMES);
   const advance = (ms: number): void => {
     for (let i = 0; i < ms; i++) {
       now++;
