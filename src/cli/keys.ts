@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { UsageError } from './command.js';
 import { ApiKeyStore } from '../auth/api-keys.js';
 import { ScopeSchema, ScopesSchema } from '../auth/scopes.js';
 import type { Config } from '../config/schema.js';
@@ -14,10 +15,6 @@ export const KEYS_USAGE = `Usage: parley keys <create|list|revoke>
 
 Works on the database of PARLEY_DATA_DIR or DATABASE_URL. The embedded database (PGlite)
 is one process's at a time: stop Parley first, or use the admin API (/api/keys).`;
-
-export class UsageError extends Error {
-  readonly code = 'invalid_usage';
-}
 
 /** `parley keys …`: manage API keys in the configured database. Returns the text to print. */
 export async function keysCommand(config: Config, argv: string[]): Promise<string> {

@@ -13,7 +13,8 @@ import { openStore } from '../store/index.js';
 import { createLogger } from '../server/logger.js';
 import { installShutdown } from '../server/shutdown.js';
 import { bootstrapAdminKey } from './bootstrap-admin-key.js';
-import { keysCommand, UsageError } from './keys.js';
+import { UsageError } from './command.js';
+import { keysCommand } from './keys.js';
 import { phoneCommand } from './phone.js';
 import { talkCommand } from './talk.js';
 

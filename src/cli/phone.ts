@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { readWav, writeWav } from '../audio/index.js';
+import { parseCommandLine, processIO, UsageError, type CommandIO } from './command.js';
 import { describeEnd, TwilioNetwork, TwilioSimError, type CallEnd, type CallEvent, type SimulatedCall } from '../simulators/twilio/index.js';
 
 export const PHONE_USAGE = `Usage: parley phone [options]
@@ -33,9 +34,7 @@ Prints a timeline: the webhook's answer, the stream, each --say, clears, how the
 
 Exit status: 0 done, 1 the call failed or Parley broke the protocol (the output says how), 2 bad usage.`;
 
-export class PhoneUsageError extends Error {
-  readonly code = 'invalid_usage';
-}
+export class PhoneUsageError extends UsageError {}
 
 export interface PhoneArgs {
   help: boolean;
@@ -52,13 +51,8 @@ export interface PhoneArgs {
   apiPort?: number;
 }
 
-export interface PhoneIO {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  env: NodeJS.ProcessEnv;
-  /** Resolves when the user asks to stop (Ctrl-C): the caller hangs up. */
-  interrupted: Promise<void>;
-}
+/** Ctrl-C (`interrupted`) hangs the caller up. */
+export type PhoneIO = CommandIO;
 
 /** How long the agent must be quiet, with nothing left to play, to count as finished. */
 const QUIET_MS = 1200;
@@ -128,28 +122,8 @@ export function parsePhoneArgs(argv: string[], env: NodeJS.ProcessEnv = {}): Pho
 
 /** `parley phone …`: the exit status (0 done, 1 failure, 2 usage). */
 export async function phoneCommand(argv: string[], io: PhoneIO = processIO()): Promise<number> {
-  let args: PhoneArgs;
-  try {
-    args = parsePhoneArgs(argv, io.env);
-  } catch (err) {
-    if (!(err instanceof PhoneUsageError)) throw err;
-    io.stderr(`${err.message}\n\n${PHONE_USAGE}\n`);
-    return 2;
-  }
-  if (args.help) {
-    io.stdout(`${PHONE_USAGE}\n`);
-    return 0;
-  }
-  return phone(args, io);
-}
-
-function processIO(): PhoneIO {
-  return {
-    stdout: (t) => void process.stdout.write(t),
-    stderr: (t) => void process.stderr.write(t),
-    env: process.env,
-    interrupted: new Promise((resolve) => process.once('SIGINT', () => resolve())),
-  };
+  const line = parseCommandLine(io, PHONE_USAGE, () => parsePhoneArgs(argv, io.env));
+  return 'exit' in line ? line.exit : phone(line.args, io);
 }
 
 async function phone(args: PhoneArgs, io: PhoneIO): Promise<number> {

@@ -11,6 +11,7 @@ import { Player } from './talk/player.js';
 import { loadAudioTurn, runScript, type ScriptLink, type ScriptTurn } from './talk/script.js';
 import type { TalkTarget } from './talk/session-api.js';
 import { Timeline } from './talk/timeline.js';
+import { parseCommandLine, processIO, type CommandIO } from './command.js';
 
 export const TALK_USAGE = `Usage: parley talk [options]
 
@@ -73,14 +74,9 @@ export interface TalkArgs {
   playCommand?: string;
 }
 
-export interface TalkIO {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
+export interface TalkIO extends CommandIO {
   stdin: Readable;
-  env: NodeJS.ProcessEnv;
   color: boolean;
-  /** Resolves when the user asks to stop (Ctrl-C). */
-  interrupted: Promise<void>;
 }
 
 const positive = (name: string, value: string | undefined, fallback: number): number => {
@@ -156,19 +152,10 @@ export function parseTalkArgs(argv: string[], env: NodeJS.ProcessEnv = {}): Talk
 }
 
 /** `parley talk …`: the exit status (0 done, 1 error, 2 usage). */
-export async function talkCommand(argv: string[], io: TalkIO = processIO()): Promise<number> {
-  let args: TalkArgs;
-  try {
-    args = parseTalkArgs(argv, io.env);
-  } catch (err) {
-    if (!(err instanceof TalkUsageError)) throw err;
-    io.stderr(`${err.message}\n\n${TALK_USAGE}\n`);
-    return 2;
-  }
-  if (args.help) {
-    io.stdout(`${TALK_USAGE}\n`);
-    return 0;
-  }
+export async function talkCommand(argv: string[], io: TalkIO = talkIO()): Promise<number> {
+  const line = parseCommandLine(io, TALK_USAGE, () => parseTalkArgs(argv, io.env));
+  if ('exit' in line) return line.exit;
+  const { args } = line;
   try {
     await talk(args, io);
     return 0;
@@ -178,15 +165,8 @@ export async function talkCommand(argv: string[], io: TalkIO = processIO()): Pro
   }
 }
 
-function processIO(): TalkIO {
-  return {
-    stdout: (t) => void process.stdout.write(t),
-    stderr: (t) => void process.stderr.write(t),
-    stdin: process.stdin,
-    env: process.env,
-    color: wantsColor(process.stdout, process.env),
-    interrupted: new Promise((resolve) => process.once('SIGINT', () => resolve())),
-  };
+function talkIO(): TalkIO {
+  return { ...processIO(), stdin: process.stdin, color: wantsColor(process.stdout, process.env) };
 }
 
 const never = new Promise<never>(() => undefined);

@@ -1,3 +1,4 @@
+import { UsageError } from '../command.js';
 /**
  * What `parley talk` reports when it cannot go on: a stable code (for scripts and tests) and a
  * message in plain words that says what to do next. The command exits 1 with it.
@@ -16,7 +17,6 @@ export class TalkError extends Error {
 }
 
 /** Bad arguments: the command prints the message and its usage, and exits 2. */
-export class TalkUsageError extends Error {
+export class TalkUsageError extends UsageError {
   override readonly name = 'TalkUsageError';
-  readonly code = 'invalid_usage';
 }
