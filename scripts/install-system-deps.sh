@@ -8,8 +8,9 @@ set -euo pipefail
 # espeak-ng: the embedded engine's voice (and the test utterances); sox: test audio (noise, resampling).
 # python3-pocketsphinx, pocketsphinx-en-us: the embedded engine's speech recognition (a warm Python worker).
 # postgresql: the store tests also run against a real PostgreSQL server (initdb/pg_ctl, btree_gist).
+# redis-server, nginx: the two-node test runs a real Redis (shared state) and nginx (sticky routing by session id, deploy/nginx/).
 # chromium, fonts-dejavu-core: the browser client's end-to-end tests (headless, driven by playwright-core) and its screenshots.
-PACKAGES=(openssl espeak-ng sox python3 python3-pocketsphinx pocketsphinx-en-us postgresql chromium fonts-dejavu-core)
+PACKAGES=(openssl espeak-ng sox python3 python3-pocketsphinx pocketsphinx-en-us postgresql redis-server nginx-light chromium fonts-dejavu-core)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

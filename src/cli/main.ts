@@ -46,7 +46,7 @@ async function serve(): Promise<void> {
   const openai = openaiEngineConfigFromEnv(process.env);
   const engines = await defaultEngines(logger, { network, openai });
   const server = config.agents.enabled ? await buildServer(config, { engines, logger, ...(await agentsAndStore(config, engines.names(), logger)) }) : await buildServer(config, { engines, logger });
-  installShutdown(server, logger, config.server.shutdownTimeoutMs);
+  installShutdown(server, logger, { drainMs: config.server.drainTimeoutMs, timeoutMs: config.server.shutdownTimeoutMs });
   await server.app.listen({ port: config.server.port, host: config.server.host });
   // The bound port, not the configured one: PORT=0 picks a free port (tests start Parley that way).
   const { port } = server.app.server.address() as AddressInfo;

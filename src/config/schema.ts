@@ -21,6 +21,8 @@ export const ConfigSchema = z.strictObject({
       port: int(0, 65535).default(3000),
       host: z.string().min(1).default('0.0.0.0'),
       shutdownTimeoutMs: int(0, 600_000).default(10_000),
+      /** On SIGTERM, how long live sessions may go on before the agent says goodbye and ends them. */
+      drainTimeoutMs: int(0, 3_600_000).default(30_000),
       /** How long after a dropped connection its session may be resumed with `?session_id=`. */
       resumeWindowMs: int(0, 86_400_000).default(600_000),
       trustProxy: bool.default(false),
@@ -105,6 +107,24 @@ export const ConfigSchema = z.strictObject({
     })
     .refine((t) => !t.authToken || t.publicUrl, { message: 'set PUBLIC_URL too: Twilio signs the URL it calls, and the TwiML points its stream back at it', path: ['authToken'] })
     .prefault({}),
+  /** Several nodes behind one load balancer: what they share, and how each is named. */
+  cluster: z
+    .strictObject({
+      /** Redis shared by the nodes (session directory, rate limits, admission, cross-node control); absent = one node, in-process. */
+      redisUrl: z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379').optional(),
+      /** This node's name: new session ids carry it (`sess_<node>_…`) so a load balancer can route a reconnect to it. Absent = untagged ids. */
+      nodeId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'expected 1–40 lowercase letters, digits and -, starting with a letter or digit (e.g. parley-1)').optional(),
+    })
+    .prefault({}),
+  /** Prometheus metrics and OpenTelemetry traces. */
+  telemetry: z
+    .strictObject({
+      /** Serve `/metrics` (Prometheus text format). */
+      metrics: bool.default(true),
+      /** OTLP/HTTP endpoint traces are sent to (`http://collector:4318`); absent = no traces. */
+      otlpEndpoint: z.url({ protocol: /^https?$/, error: 'expected the http(s) URL of an OTLP/HTTP collector, e.g. http://127.0.0.1:4318' }).optional(),
+    })
+    .prefault({}),
   tools: z
     .strictObject({
       timeoutMs: int(100, 600_000).default(10_000),
@@ -143,6 +163,8 @@ export const ConfigSchema = z.strictObject({
       concurrentSessionsPerIp: int(1, 1_000_000).default(4),
       concurrentSessionsPerKey: int(1, 1_000_000).default(100),
       messagesPerSecond: int(1, 100_000).default(200),
+      /** Sessions this node holds at once, whoever opened them; more are refused at once (503 `server_full`) and /readyz turns unready. */
+      maxSessions: int(1, 100_000).default(200),
     })
     .prefault({}),
 });
@@ -159,7 +181,8 @@ export interface ConfigKey {
 export const CONFIG_KEYS: readonly ConfigKey[] = [
   { env: 'PORT', path: 'server.port', description: 'TCP port the HTTP/WebSocket server listens on.' },
   { env: 'HOST', path: 'server.host', description: 'Address to listen on (`127.0.0.1` for local only).' },
-  { env: 'PARLEY_SHUTDOWN_TIMEOUT_MS', path: 'server.shutdownTimeoutMs', description: 'On SIGTERM/SIGINT, how long live sessions get to close before the process exits anyway.' },
+  { env: 'PARLEY_SHUTDOWN_TIMEOUT_MS', path: 'server.shutdownTimeoutMs', description: 'On SIGTERM/SIGINT, after the drain and the goodbyes (up to 20 s), how long closing may take before the process exits anyway.' },
+  { env: 'PARLEY_DRAIN_TIMEOUT_MS', path: 'server.drainTimeoutMs', description: 'On SIGTERM, how long live sessions may go on (no new ones are taken, /readyz is unready) before the agent says goodbye and ends them; records are flushed, then the process exits.' },
   { env: 'PARLEY_RESUME_WINDOW_MS', path: 'server.resumeWindowMs', description: 'How long after a dropped connection a client may resume its session (`/v1/realtime?session_id=…`); the conversation is re-seeded from the record.' },
   { env: 'PARLEY_TRUST_PROXY', path: 'server.trustProxy', description: 'Trust `X-Forwarded-*` headers (behind a reverse proxy / load balancer).' },
   { env: 'PARLEY_API_KEY', path: 'server.apiKey', description: 'One admin key from the environment (at least 16 characters), for deployments and tests; more keys, with scopes, come from `parley keys create`. The admin API always needs an admin key.' },
@@ -188,6 +211,10 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { env: 'PARLEY_TWILIO_API_URL', path: 'twilio.apiUrl', description: 'Base URL of the Twilio REST API; set it to the call simulator\'s (`parley phone`, tests) to try REST hang-up and transfer without Twilio. Default: Twilio\'s.' },
   { env: 'PARLEY_TWILIO_STREAM_TOKEN_TTL_S', path: 'twilio.streamTokenTtlS', description: 'Seconds the single-use stream token in the TwiML stays valid; a stream that does not arrive in time is refused (close 1008) and its session ended.' },
   { env: 'PARLEY_TWILIO_TRANSFER_TO', path: 'twilio.transferTo', description: 'Number (E.164) `transfer_to_human` connects callers to when the agent names no `phone.transferTo`.' },
+  { env: 'REDIS_URL', path: 'cluster.redisUrl', description: 'Redis shared by several Parley nodes (`redis://host:6379`): the session directory, rate limits, concurrent-session counts and cross-node control (ending a call held by another node) live there. Unset: one node, all in-process.' },
+  { env: 'PARLEY_NODE_ID', path: 'cluster.nodeId', description: 'This node\'s name (`parley-1`): new session ids carry it (`sess_parley-1_…`) so the load balancer can send a reconnect to the node that holds the session (`deploy/nginx/`). Unset: untagged ids (one node).' },
+  { env: 'PARLEY_METRICS', path: 'telemetry.metrics', description: 'Serve Prometheus metrics at `/metrics` (`off` to disable). Expose it to your Prometheus only, not to callers (`deploy/nginx/` refuses it).' },
+  { env: 'OTEL_EXPORTER_OTLP_ENDPOINT', path: 'telemetry.otlpEndpoint', description: 'OTLP/HTTP collector (`http://collector:4318`): each turn is sent as a trace, its segments (transcript, first output, first audio, tools) as spans. Unset: no traces.' },
   { env: 'PARLEY_TOOL_TIMEOUT_MS', path: 'tools.timeoutMs', description: 'Longest a server-side tool may run before its call is answered with a `tool_timeout` error.' },
   { env: 'PARLEY_TOOL_FILLER_MS', path: 'tools.fillerAfterMs', description: 'When a tool runs longer than this, the agent says a short filler ("One moment, let me check that.").' },
   { env: 'PARLEY_MAX_FRAME_BYTES', path: 'limits.maxFrameBytes', description: 'Largest WebSocket message accepted; larger ones get an `error` event (twice this closes the socket with 1009).' },
@@ -199,6 +226,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { env: 'PARLEY_SESSIONS_PER_MINUTE_PER_KEY', path: 'limits.sessionsPerMinutePerKey', description: 'New sessions (and session tokens) per minute per API key (admin keys are not limited).' },
   { env: 'PARLEY_CONCURRENT_SESSIONS_PER_IP', path: 'limits.concurrentSessionsPerIp', description: 'Sessions open at once per client address, for callers without a key.' },
   { env: 'PARLEY_CONCURRENT_SESSIONS_PER_KEY', path: 'limits.concurrentSessionsPerKey', description: 'Sessions open at once per API key, tokens it minted included (admin keys are not limited).' },
+  { env: 'PARLEY_MAX_SESSIONS', path: 'limits.maxSessions', description: 'Sessions this node holds at once (all callers, admins included); when full, new ones are refused at once with 503 `server_full` (phone calls hear an apology) and `/readyz` answers 503 `full`.' },
   { env: 'PARLEY_MESSAGES_PER_SECOND', path: 'limits.messagesPerSecond', description: 'WebSocket messages per second one connection may send; over it the socket closes with 1008 `rate_limited`.' },
   { env: 'PARLEY_TOKENS_PER_MINUTE', path: 'limits.tokensPerMinute', description: 'Token budget per session per minute (reported in `rate_limits.updated`).' },
 ];

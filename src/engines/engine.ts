@@ -20,6 +20,8 @@ export interface Engine {
   /** Fires once when the engine can no longer serve (upstream gone, fatal error). */
   onClose(listener: EngineCloseListener): () => void;
   close(reason?: string): Promise<void>;
+  /** Agents only: ends the session their way — a goodbye the caller hears, then a normal close (`session_completed`). */
+  sayGoodbye?(why: 'shutdown'): void;
 }
 
 export interface EngineLimits {

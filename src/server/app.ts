@@ -23,15 +23,28 @@ import { Authenticator } from '../auth/principal.js';
 import { SessionTokens, tokenKey } from '../auth/session-token.js';
 import { Access } from './access/access.js';
 import { registerOrigins } from './access/origins.js';
-import { InProcessAdmission, type Admission } from './limits/admission.js';
+import type { Admission } from './limits/admission.js';
+import { NodeCapacity } from './limits/node-capacity.js';
 import { SessionRateLimits } from './limits/session-rate.js';
+import { createCluster, type Cluster } from '../cluster/cluster.js';
+import { drainSessions, GOODBYE_MS } from './drain.js';
+import { tagSessionIds } from '../protocol/ids.js';
+import { Telemetry } from '../observability/telemetry.js';
 
 export interface ParleyServer {
   app: FastifyInstance;
   sessions: SessionRegistry;
   access: Access;
-  /** Stops taking sessions, ends live ones with 1001, closes the server. */
-  shutdown(reason: string): Promise<void>;
+  /** What this node shares with the others (in-process without REDIS_URL). */
+  cluster: Cluster;
+  /** This node's room for sessions: full, draining. */
+  node: NodeCapacity;
+  /**
+   * Stops: takes no new sessions, then — with `drainMs` (SIGTERM) — lets live ones go on for up
+   * to that long and has each agent say goodbye to those left; without, ends them at once with
+   * 1001. Records are flushed and the server closed. A second call waits for the first.
+   */
+  shutdown(reason: string, opts?: { drainMs?: number }): Promise<void>;
   readonly draining: boolean;
 }
 
@@ -43,7 +56,7 @@ export interface ServerDeps {
   /** Agents and the store: sessions run agents, and the REST API is served. Without them, bare engines (protocol tests). */
   agents?: AgentRegistry;
   store?: Store;
-  /** Concurrent-session admission; default in-process (one node). */
+  /** Concurrent-session admission; default the cluster's (in-process, or Redis with REDIS_URL). */
   admission?: Admission;
 }
 
@@ -62,17 +75,21 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Par
   const https = tlsCertFile && tlsKeyFile ? { https: { cert: readFileSync(tlsCertFile), key: readFileSync(tlsKeyFile) } } : {};
   const app = Fastify({ loggerInstance: deps.logger, trustProxy: config.server.trustProxy, ...https }) as unknown as FastifyInstance;
   const sessions = new SessionRegistry();
+  tagSessionIds(config.cluster.nodeId);
+  const cluster = await createCluster(config, { sessions, logger: deps.logger });
+  const node = new NodeCapacity(config.limits.maxSessions);
+  const telemetry = await Telemetry.create(config, { sessions, node: { maxSessions: node.max, isDraining: () => node.state === 'draining', isFull: () => node.size >= node.max } });
   const recordings = recordingStore(config, deps.agents);
   const keys = deps.store ? new ApiKeyStore(deps.store.db) : undefined;
   const signingKey = tokenKey(config.server.tokenSecret);
   const access = new Access(
     new Authenticator({ adminKey: config.server.apiKey, keys, tokens: new SessionTokens(signingKey) }),
     keys,
-    new SessionRateLimits(config.limits),
-    deps.admission ?? new InProcessAdmission(),
+    new SessionRateLimits(config.limits, cluster.rates),
+    deps.admission ?? cluster.admission,
     config.limits,
+    node,
   );
-  let draining = false;
 
   await app.register(websocket, {
     options: {
@@ -87,33 +104,60 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Par
 
   // After the websocket plugin: its own onRequest hook must see a refused upgrade to close its socket.
   await registerOrigins(app, config.server.corsOrigins);
-  registerHealthRoutes(app, { isReady: () => !draining });
-  registerRealtimeRoute(app, { config, engines: deps.engines, sessions, logger: deps.logger, isDraining: () => draining, agents: deps.agents, store: deps.store, recordings, access });
+  registerHealthRoutes(app, { state: () => node.state });
+  telemetry.register(app);
+  // Which node answered: for operators, load balancer checks and the two-node test.
+  app.addHook('onSend', async (_req, reply) => {
+    reply.header('x-parley-node', cluster.nodeId);
+  });
+  app.websocketServer.on('headers', (headers: string[]) => headers.push(`X-Parley-Node: ${cluster.nodeId}`));
+  registerRealtimeRoute(app, { config, engines: deps.engines, sessions, logger: deps.logger, node, agents: deps.agents, store: deps.store, recordings, access, cluster, telemetry });
   registerCallRoutes(app, { config, sessions, logger: deps.logger, access });
-  await registerWebRtcRoute(app, { config, engines: deps.engines, sessions, logger: deps.logger, isDraining: () => draining, agents: deps.agents, store: deps.store, recordings, access });
+  await registerWebRtcRoute(app, { config, engines: deps.engines, sessions, logger: deps.logger, node, agents: deps.agents, store: deps.store, recordings, access, cluster, telemetry });
   if (deps.agents && deps.store && config.twilio.authToken) {
     // Loaded only when phone calls are on: the twilio SDK is large.
     const { registerTwilioRoutes } = await import('../transports/twilio/routes.js');
-    await registerTwilioRoutes(app, { config, engines: deps.engines, sessions, logger: deps.logger, isDraining: () => draining, agents: deps.agents, store: deps.store, recordings, tokenKey: signingKey });
+    await registerTwilioRoutes(app, { config, engines: deps.engines, sessions, logger: deps.logger, node, agents: deps.agents, store: deps.store, recordings, tokenKey: signingKey, nodeId: cluster.nodeId, cluster, telemetry });
   } else registerTwilioDisabled(app);
   await registerWebApp(app);
-  if (deps.store) await registerApi(app, { store: deps.store, access, config, engines: deps.engines, agents: deps.agents, version: PACKAGE_VERSION, recordings, sessions, logger: deps.logger });
+  if (deps.store) await registerApi(app, { store: deps.store, access, config, engines: deps.engines, agents: deps.agents, version: PACKAGE_VERSION, recordings, sessions, cluster, telemetry, logger: deps.logger });
+
+  let stopping: Promise<void> | null = null;
+  const stop = async (reason: string, drainMs: number | undefined): Promise<void> => {
+    node.drain();
+    if (drainMs === undefined) await sessions.endAll(reason, 1001);
+    else {
+      await drainSessions(sessions, reason, { drainMs, goodbyeMs: GOODBYE_MS, logger: deps.logger });
+      // Transports finish after their session ends (a goodbye still playing to a phone): give them a moment.
+      await closedSockets(app, GOODBYE_MS);
+    }
+    await app.close();
+    await deps.engines.close();
+    await cluster.close();
+    // After the sessions: their last turns are traced as they end.
+    await telemetry.close();
+    // Last: ended sessions flush their records into it.
+    await deps.store?.close();
+  };
 
   return {
     app,
     sessions,
     access,
+    cluster,
+    node,
     get draining() {
-      return draining;
+      return node.state === 'draining';
     },
-    async shutdown(reason: string) {
-      if (draining) return;
-      draining = true;
-      await sessions.endAll(reason, 1001);
-      await app.close();
-      await deps.engines.close();
-      // Last: ended sessions flush their records into it.
-      await deps.store?.close();
+    shutdown(reason: string, opts: { drainMs?: number } = {}) {
+      stopping ??= stop(reason, opts.drainMs);
+      return stopping;
     },
   };
+}
+
+/** Waits until no WebSocket is open (or `ms` passed). */
+async function closedSockets(app: FastifyInstance, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  while (app.websocketServer.clients.size > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
 }

@@ -72,10 +72,11 @@ export interface AgentRuntimeInit {
 }
 
 /** Reasons the agent ends a session for: the call is over, so a reconnect may not resume it. */
-export const AGENT_END_REASONS: ReadonlySet<string> = new Set(['end_call', 'transfer', 'max_duration', 'budget', 'idle_timeout']);
+export const AGENT_END_REASONS: ReadonlySet<string> = new Set(['end_call', 'transfer', 'max_duration', 'budget', 'idle_timeout', 'shutdown']);
 
 const GOODBYE_AT_LIMIT = "I'm sorry, we've reached the limit for this call. Thank you for calling, goodbye!";
 const GOODBYE_IDLE = "It seems you've stepped away. I'll end the call now. Goodbye!";
+const GOODBYE_SHUTDOWN = "I'm sorry, I have to end our call now for maintenance. Please call again in a moment. Goodbye!";
 
 /**
  * The agent runtime, as an engine around an engine: the transport talks to it exactly as to
@@ -267,6 +268,10 @@ export class AgentRuntime implements Engine {
   }
 
   /** Says goodbye out of band, then ends the session. */
+  sayGoodbye(why: 'shutdown'): void {
+    this.endPolitely(GOODBYE_SHUTDOWN, why);
+  }
+
   private endPolitely(words: string, reason: string): void {
     if (this.ending || this.closed) return;
     this.ending = true;

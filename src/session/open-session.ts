@@ -3,6 +3,7 @@ import { agentVocabulary, type Agent } from '../agents/index.js';
 import type { AudioFormat } from '../audio/formats.js';
 import type { Config } from '../config/schema.js';
 import type { EngineRegistry } from '../engines/engine.js';
+import type { Telemetry } from '../observability/telemetry.js';
 import type { FunctionTool } from '../protocol/schemas/index.js';
 import type { RecordingStore } from '../recordings/recording-store.js';
 import type { SessionDetail, Store, Transport } from '../store/types.js';
@@ -25,6 +26,8 @@ export interface SessionServices {
   logger: Logger;
   /** Where agents with `recording: true` keep their audio (encrypted); absent = no key configured. */
   recordings?: RecordingStore;
+  /** The server's metrics and traces; absent = none. */
+  telemetry?: Telemetry;
 }
 
 export interface OpenSessionRequest {
@@ -75,7 +78,8 @@ export async function openAgentSession(svc: SessionServices, req: OpenSessionReq
   const ctx: ToolContext = { sessionId, customerId: memory?.customer_id ?? null };
   const runner = new ToolRunner(tools, { timeoutMs: svc.config.tools.timeoutMs, fillerAfterMs: svc.config.tools.fillerAfterMs, onError: (call, err) => log.error({ err, tool: call.name, call_id: call.callId }, 'tool failed') });
   const executor: ToolExecutor = { handles: (name) => runner.handles(name), run: (call, hooks) => runner.run(call, ctx, hooks) };
-  const recorder = new SessionRecorder({ sessionId, model, prices: svc.config.pricing, records: svc.store.records, logger: log });
+  const telemetry = svc.telemetry?.session({ sessionId, agent: agent.name, transport: req.transport, engine: engineName, model, modelAskedByClient: req.model !== undefined });
+  const recorder = new SessionRecorder({ sessionId, model, prices: svc.config.pricing, records: svc.store.records, logger: log, ...(telemetry ? { telemetry } : {}) });
   if (req.resume) recorder.resumeFrom(req.resume);
   // What an engine re-seeds an upstream with after it reconnects: the record, once every write so far has landed.
   const history = async () => {

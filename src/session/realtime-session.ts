@@ -71,6 +71,30 @@ export class RealtimeSession {
     this.init.engine.send(event);
   }
 
+  get hasEnded(): boolean {
+    return this.ended !== null;
+  }
+
+  /**
+   * Ends the session the agent's way when its engine has one (a goodbye the caller hears, records
+   * flushed), else — or if that takes longer than `graceMs` — with `fallback`.
+   */
+  async endPolitely(why: 'shutdown', graceMs: number, fallback: SessionEnd): Promise<void> {
+    if (this.ended) return;
+    const engine = this.init.engine;
+    if (engine.sayGoodbye) {
+      let timer: NodeJS.Timeout | undefined;
+      const ended = new Promise<void>((resolve) => {
+        this.emitter.once('end', () => resolve());
+        timer = setTimeout(resolve, graceMs);
+      });
+      engine.sayGoodbye(why);
+      await ended;
+      clearTimeout(timer);
+    }
+    await this.end(fallback);
+  }
+
   /** Ends the session once; listeners learn why. */
   async end(end: SessionEnd): Promise<void> {
     if (this.ended) return;

@@ -1,12 +1,19 @@
 import type { RealtimeSession } from './realtime-session.js';
 
-/** The live sessions of this process, so shutdown and readiness can see them. */
+/** The live sessions of this process, so shutdown, readiness, metrics and the cluster directory can see them. */
 export class SessionRegistry {
   private readonly sessions = new Map<string, RealtimeSession>();
+  private readonly watchers: ((session: RealtimeSession) => void)[] = [];
 
   add(session: RealtimeSession): void {
     this.sessions.set(session.id, session);
     session.onEnd(() => this.sessions.delete(session.id));
+    for (const watch of this.watchers) watch(session);
+  }
+
+  /** Calls `watch` with every session added from now on (it may subscribe to the session's end). */
+  onAdd(watch: (session: RealtimeSession) => void): void {
+    this.watchers.push(watch);
   }
 
   get size(): number {
@@ -15,6 +22,10 @@ export class SessionRegistry {
 
   get(id: string): RealtimeSession | undefined {
     return this.sessions.get(id);
+  }
+
+  list(): RealtimeSession[] {
+    return [...this.sessions.values()];
   }
 
   /** Ends every session with the given close code and reason. */

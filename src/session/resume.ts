@@ -3,7 +3,8 @@ import type { Config } from '../config/schema.js';
 import type { SessionDetail, RecordStore } from '../store/types.js';
 import { AGENT_END_REASONS } from './agent-runtime.js';
 
-export const SESSION_ID = /^sess_[A-Za-z0-9]{1,64}$/;
+/** `sess_` + random, or `sess_<node>_` + random from a named node (PARLEY_NODE_ID). */
+export const SESSION_ID = /^sess_(?:[a-z0-9][a-z0-9-]{0,39}_)?[A-Za-z0-9]{1,64}$/;
 
 /** What a caller id may be (`?caller_id=`, `caller_id` of POST /api/session): ids, phone numbers, emails. */
 export const CALLER_ID = /^[A-Za-z0-9+_.:@-]{1,128}$/;

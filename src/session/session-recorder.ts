@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { SessionTelemetry } from '../observability/session-telemetry.js';
 import { itemText } from '../conversation/item-text.js';
 import type { Item, ServerEvent } from '../protocol/schemas/index.js';
 import type { RecordStore, SessionDetail, ToolCallRecord, TranscriptRecord } from '../store/types.js';
@@ -14,13 +15,16 @@ export interface RecorderInit {
   prices: PriceTable;
   records: RecordStore;
   logger: Logger;
+  /** Told what is recorded, for metrics and traces; absent = telemetry off. */
+  telemetry?: SessionTelemetry;
 }
 
 /**
  * Writes what happens in a session as it happens: transcript items when they complete (the
  * caller's by their transcript; the agent's again when a barge-in truncates them), tool
  * calls, usage with its estimated cost, and per-turn latency. Writes never block the
- * conversation; a failed write is logged, and `flush` waits for all of them.
+ * conversation; a failed write is logged, and `flush` waits for all of them. What it records
+ * it also tells the session's telemetry, when there is one.
  */
 export class SessionRecorder {
   private readonly pending = new Set<Promise<unknown>>();
@@ -43,6 +47,7 @@ export class SessionRecorder {
   }
 
   observe(event: ServerEvent): void {
+    this.init.telemetry?.observe(event);
     switch (event.type) {
       case 'conversation.item.input_audio_transcription.completed':
         this.transcript({ itemId: event.item_id, role: 'user', text: event.transcript, truncated: false, at: now() });
@@ -77,11 +82,14 @@ export class SessionRecorder {
 
   toolCall(t: Omit<ToolCallRecord, 'sessionId' | 'at'>): void {
     if (!t.error) this.actions.push(t.name.replace(/_/g, ' '));
+    this.init.telemetry?.tool(t.name, t.error, t.latencyMs);
     this.write(this.init.records.toolCall({ ...t, sessionId: this.init.sessionId, at: now() }));
   }
 
   turn(t: TurnLatency): void {
-    this.write(this.init.records.turn({ sessionId: this.init.sessionId, ...t, at: now() }));
+    this.init.telemetry?.turn(t);
+    const { itemId, transcriptMs, firstOutputMs, firstAudioMs, toolMs } = t;
+    this.write(this.init.records.turn({ sessionId: this.init.sessionId, itemId, transcriptMs, firstOutputMs, firstAudioMs, toolMs, at: now() }));
   }
 
   /** Resolves when every write so far has settled. */

@@ -10,6 +10,10 @@ import type { Admitted } from '../transports/realtime-ws/admit.js';
 import { openAgentSession } from './open-session.js';
 import { RealtimeSession } from './realtime-session.js';
 import type { SessionRegistry } from './registry.js';
+import type { Cluster } from '../cluster/cluster.js';
+import type { Telemetry } from '../observability/telemetry.js';
+
+const RESUMED = 'resumed on a new connection';
 import { SessionOpenError } from './session-open-error.js';
 
 export interface StartSessionDeps {
@@ -20,6 +24,10 @@ export interface StartSessionDeps {
   agents?: AgentRegistry | undefined;
   store?: Store | undefined;
   recordings?: RecordingStore | undefined;
+  /** The server's metrics and traces, handed to each agent session. */
+  telemetry?: Telemetry | undefined;
+  /** Ends a resumed session's old connection even when another node holds it; absent = this node only. */
+  cluster?: Pick<Cluster, 'endSession'> | undefined;
 }
 
 export interface StartSessionRequest {
@@ -46,14 +54,16 @@ export async function openAdmittedSession(deps: StartSessionDeps, req: StartSess
   const { admitted, logger: log } = req;
   if (deps.agents && deps.store) {
     const { store } = deps;
-    const services = { config: deps.config, engines: deps.engines, store, logger: log, ...(deps.recordings ? { recordings: deps.recordings } : {}) };
+    const services = { config: deps.config, engines: deps.engines, store, logger: log, ...(deps.recordings ? { recordings: deps.recordings } : {}), ...(deps.telemetry ? { telemetry: deps.telemetry } : {}) };
     const { agent, resume } = admitted;
     // admitRealtime names an agent whenever the server has agents.
     if (!agent) throw new Error('admitted without an agent on a server with agents');
     const audio = req.audioFormat ? { audioFormat: req.audioFormat } : {};
     if (!resume) return openAgentSession(services, { agent, transport: req.transport, callerId: admitted.callerId, model: req.model, logger: log, ...audio, ...(admitted.sessionId ? { sessionId: admitted.sessionId } : {}) });
-    // A connection that still holds the session gives it up first, records flushed, so the re-seed is complete.
-    await deps.sessions.get(resume.id)?.end({ reason: 'resumed on a new connection', code: 1000 });
+    // A connection that still holds the session — here or on another node — gives it up first,
+    // records flushed, so the re-seed is complete.
+    if (deps.cluster) await deps.cluster.endSession(resume.id, RESUMED);
+    else await deps.sessions.get(resume.id)?.end({ reason: RESUMED, code: 1000 });
     // Read again after that flush: the record now holds everything the old connection did.
     const detail = await store.records.session(resume.id);
     if (!detail) throw new SessionOpenError('resume_refused', `Session '${resume.id}' disappeared while resuming.`);

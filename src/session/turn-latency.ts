@@ -7,12 +7,16 @@ export interface TurnLatency {
   firstOutputMs: number | null;
   firstAudioMs: number | null;
   toolMs: number | null;
+  /** When the caller's speech ended, wall clock (epoch ms): where the segments start. */
+  startedAt: number;
+  /** Ms from then to the end of the turn: its answer done, or the turn cut short. */
+  durationMs: number;
 }
 
 interface Open {
   itemId: string;
   stoppedAt: number;
-  latency: TurnLatency;
+  latency: Omit<TurnLatency, 'startedAt' | 'durationMs'>;
   responseId: string | null;
   /** The turn ends with the first response that is not answered by tool calls. */
   done: boolean;
@@ -72,9 +76,12 @@ export class TurnLatencyTracker {
   flush(): void {
     const o = this.open;
     this.open = null;
-    if (o) this.report(round(o.latency));
+    if (!o) return;
+    // The tracker's clock is monotonic (and injectable); the wall clock is read once, at the end.
+    const durationMs = this.now() - o.stoppedAt;
+    this.report(round({ ...o.latency, startedAt: Date.now() - durationMs, durationMs }));
   }
 }
 
 const r1 = (x: number | null): number | null => (x === null ? null : Math.round(x * 10) / 10);
-const round = (l: TurnLatency): TurnLatency => ({ itemId: l.itemId, transcriptMs: r1(l.transcriptMs), firstOutputMs: r1(l.firstOutputMs), firstAudioMs: r1(l.firstAudioMs), toolMs: r1(l.toolMs) });
+const round = (l: TurnLatency): TurnLatency => ({ itemId: l.itemId, transcriptMs: r1(l.transcriptMs), firstOutputMs: r1(l.firstOutputMs), firstAudioMs: r1(l.firstAudioMs), toolMs: r1(l.toolMs), startedAt: l.startedAt, durationMs: Math.round(l.durationMs * 10) / 10 });

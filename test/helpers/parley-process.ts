@@ -20,7 +20,7 @@ const ENTRY = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const TSX = import.meta.resolve('tsx');
 const READY = /^Parley is listening on /;
 /** The test's own settings must not leak into the child: its configuration is what the test passes. */
-const INHERITED_NOT = /^(OPENAI_|PARLEY_|TWILIO_|PUBLIC_URL$|DATABASE_URL$|REDIS_URL$|PORT$|HOST$|LOG_LEVEL$|NODE_OPTIONS$|NODE_TEST_CONTEXT$)/;
+const INHERITED_NOT = /^(OPENAI_|PARLEY_|TWILIO_|OTEL_|PUBLIC_URL$|DATABASE_URL$|REDIS_URL$|PORT$|HOST$|LOG_LEVEL$|NODE_OPTIONS$|NODE_TEST_CONTEXT$)/;
 
 export type LogLine = Record<string, unknown> & { msg?: string };
 

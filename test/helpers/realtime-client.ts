@@ -16,6 +16,8 @@ export class RawClient {
   private cursor = 0;
   /** Resolves when the socket closes, with the close code and reason. */
   readonly closed: Promise<{ code: number; reason: string }>;
+  /** The headers of the server's 101 answer (`x-parley-node`: the node that took the connection). */
+  upgradeHeaders: Record<string, string | string[] | undefined> = {};
 
   private constructor(readonly ws: WebSocket) {
     this.closed = new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
@@ -36,6 +38,7 @@ export class RawClient {
   static async connect(url: string, opts: { headers?: Record<string, string>; protocols?: string[] } = {}): Promise<RawClient> {
     const ws = new WebSocket(url, opts.protocols ?? [], { headers: opts.headers });
     const client = new RawClient(ws);
+    ws.once('upgrade', (res) => (client.upgradeHeaders = res.headers));
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);

@@ -135,7 +135,7 @@ describe('access: every protected endpoint refuses a missing, expired, wrong, re
       connect: { mode: string; url: string };
     };
     assert.equal(minted.connect.mode, 'parley');
-    assert.equal(minted.connect.url, `${srv.wsUrl}`);
+    assert.equal(minted.connect.url, `${srv.wsUrl}?session_id=${minted.session_id}`, "the session id in the URL lets a load balancer route by it");
     assert.ok(minted.client_secret.expires_at - Date.now() / 1000 <= 60 && minted.client_secret.expires_at - Date.now() / 1000 > 50, 'valid about 60 s');
     const viaToken = await RawClient.connect(minted.connect.url, { protocols: ['realtime', `openai-insecure-api-key.${minted.client_secret.value}`] });
     assert.equal((await viaToken.next('session.created')).session.id, minted.session_id);

@@ -326,7 +326,7 @@ describe('client secrets for agents on the openai engine (against a fake OpenAI)
   it("POST /api/session for an agent on Parley's own engine: the client secret is Parley's token, connect mode 'parley'", async () => {
     const res = await seen.json(`${parley.url}/api/session`, { agent: 'echo-desk' });
     assert.equal(res.status, 200, inspect(res.body));
-    assert.deepEqual(res.body.connect, { mode: 'parley', url: parley.wsUrl });
+    assert.deepEqual(res.body.connect, { mode: "parley", url: `${parley.wsUrl}?session_id=${res.body.session_id}` });
     assert.equal(res.body.engine, 'echo');
     assert.equal(res.body.client_secret.value, res.body.session_token.value);
     const ws = await RawClient.connect(res.body.connect.url, { protocols: ['realtime', `openai-insecure-api-key.${res.body.client_secret.value}`] });

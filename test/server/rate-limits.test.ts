@@ -152,7 +152,7 @@ describe('limit primitives', () => {
     assert.equal(got.filter(Boolean).length, 2);
     got[0]!.release();
     got[0]!.release();
-    assert.equal(adm.held('key:k'), 1, 'a double release gives back one place, not two');
+    assert.equal(await adm.held('key:k'), 1, 'a double release gives back one place, not two');
     assert.ok(await adm.reserve('key:k', 2));
     assert.equal(await adm.reserve('key:k', 2), null);
   });

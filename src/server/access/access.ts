@@ -5,6 +5,7 @@ import { presentedCredential } from '../../auth/credential.js';
 import { requireAdmin, requireAgent, type Authenticator, type Principal } from '../../auth/principal.js';
 import type { Config } from '../../config/schema.js';
 import type { Admission, Reservation } from '../limits/admission.js';
+import type { NodeCapacity } from '../limits/node-capacity.js';
 import type { SessionRateLimits } from '../limits/session-rate.js';
 import { refusalOf, type Refusal } from './refusal.js';
 
@@ -24,6 +25,8 @@ export class Access {
     private readonly rates: SessionRateLimits,
     readonly admission: Admission,
     private readonly limits: Config['limits'],
+    /** This node's own room for sessions. */
+    readonly node: NodeCapacity,
   ) {}
 
   /** The request's principal, resolved once per request. */
@@ -63,14 +66,29 @@ export class Access {
   }
 
   /**
-   * One more session for `p`: counted against its creation rate when it is a new one (a token
-   * was counted when minted, a resume when first opened), then — last, so nothing can fail
-   * after it — a place held among its concurrent sessions.
+   * One more session for `p`: a place on this node (refused at once when it is full or
+   * draining, before anything is counted), its creation rate when it is a new one (a token was
+   * counted when minted, a resume when first opened), then — last, so nothing can fail after
+   * it — a place among its quota's concurrent sessions. The reservation holds both places.
    */
-  async admit(p: Principal, ip: string, opts: { isNew: boolean }): Promise<Checked<Reservation | null>> {
-    const limited = opts.isNew ? await this.createSession(p, ip) : null;
-    if (limited) return { ok: false, refusal: limited };
-    return this.reserve(this.quota(p, ip));
+  async admit(p: Principal, ip: string, opts: { isNew: boolean }): Promise<Checked<Reservation>> {
+    const here = this.node.take();
+    if (!here.ok) return here;
+    let counted: Checked<Reservation | null>;
+    try {
+      const limited = opts.isNew ? await this.createSession(p, ip) : null;
+      counted = limited ? { ok: false, refusal: limited } : await this.reserve(this.quota(p, ip));
+    } catch (err) {
+      here.value.release();
+      // The shared counts (Redis) could not be reached: a refusal the caller can retry, not a 500.
+      return { ok: false, refusal: { status: 503, code: 'limits_unavailable', message: `Parley could not check this session against its limits (${(err as Error).message}); try again shortly.`, retryAfterS: 1 } };
+    }
+    if (!counted.ok) {
+      here.value.release();
+      return counted;
+    }
+    const places = [here.value, counted.value];
+    return { ok: true, value: { release: () => places.forEach((r) => r?.release()) } };
   }
 
   /** Holds a place for one more concurrent session in `quota`, or says why not. */

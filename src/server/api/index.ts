@@ -17,6 +17,8 @@ import { sessionSecretRoutes } from './session-secrets.js';
 import type { Logger } from 'pino';
 import type { SessionRegistry } from '../../session/registry.js';
 import { sessionRoutes } from './sessions.js';
+import type { Cluster } from '../../cluster/cluster.js';
+import type { Telemetry } from '../../observability/telemetry.js';
 
 export interface ApiDeps {
   store: Store;
@@ -27,6 +29,8 @@ export interface ApiDeps {
   version: string;
   recordings?: RecordingStore | undefined;
   sessions: SessionRegistry;
+  cluster: Cluster;
+  telemetry?: Telemetry | undefined;
   logger: Logger;
 }
 
@@ -63,12 +67,12 @@ export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<
     if (deps.agents) {
       await api.register(agentRoutes({ agents: deps.agents, access: deps.access, config: deps.config }));
       await api.register(sessionSecretRoutes({ access: deps.access, agents: deps.agents, engines: deps.engines, store: deps.store, config: deps.config }));
-      const services = { config: deps.config, engines: deps.engines, store: deps.store, logger: deps.logger, ...(deps.recordings ? { recordings: deps.recordings } : {}) };
+      const services = { config: deps.config, engines: deps.engines, store: deps.store, logger: deps.logger, ...(deps.recordings ? { recordings: deps.recordings } : {}), ...(deps.telemetry ? { telemetry: deps.telemetry } : {}) };
       await api.register(sessionCallRoutes({ access: deps.access, agents: deps.agents, sessions: deps.sessions, services }));
     }
     await api.register(async (admin) => {
       admin.addHook('onRequest', adminOnly(deps.access));
-      await admin.register(sessionRoutes(deps.store.records, deps.recordings));
+      await admin.register(sessionRoutes(deps.store.records, deps.recordings, deps.cluster));
       await admin.register(appointmentRoutes(deps.store.business));
       await admin.register(customerRoutes(deps.store.business));
       if (deps.access.keys) await admin.register(keyRoutes(deps.access.keys));

@@ -94,7 +94,8 @@ export const sessionSecretRoutes = (deps: SessionSecretDeps): FastifyPluginAsync
           model: m.model,
           client_secret: { value: m.clientSecret.value, expires_at: m.clientSecret.expiresAt },
           session_token: { value: m.sessionToken.value, expires_at: m.sessionToken.expiresAt },
-          connect: m.callsUrl ? { mode: 'direct' as const, url: m.callsUrl } : { mode: 'parley' as const, url: `${wsScheme}://${req.host}/v1/realtime` },
+          // The session id in the URL lets a load balancer route the connection to the node that minted the token (deploy/nginx/).
+          connect: m.callsUrl ? { mode: 'direct' as const, url: m.callsUrl } : { mode: 'parley' as const, url: `${wsScheme}://${req.host}/v1/realtime?session_id=${encodeURIComponent(m.sessionId)}` },
         };
       },
     );

@@ -2,12 +2,37 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { writeWav } from '../../audio/wav.js';
 import { RecordingError, type RecordingStore } from '../../recordings/recording-store.js';
+import type { Cluster } from '../../cluster/cluster.js';
 import type { RecordStore } from '../../store/types.js';
 import { ApiErrorSchema, LimitSchema, SessionDetailSchema, SessionSchema } from './schemas.js';
 
-/** `GET /api/sessions`, `GET /api/sessions/:id`: past and live sessions with their records; `…/:id/recording`: its audio, when recorded. */
-export const sessionRoutes = (records: RecordStore, recordings: RecordingStore | undefined): FastifyPluginAsyncZod =>
+const END_STATUS = { session_not_live: 404, node_unreachable: 502, node_timeout: 504 } as const;
+
+/**
+ * `GET /api/sessions`, `GET /api/sessions/:id`: past and live sessions with their records;
+ * `…/:id/recording`: its audio, when recorded; `POST …/:id/end`: ends a live session on
+ * whichever node holds it.
+ */
+export const sessionRoutes = (records: RecordStore, recordings: RecordingStore | undefined, cluster: Cluster): FastifyPluginAsyncZod =>
   async function sessions(app) {
+    app.post(
+      '/api/sessions/:id/end',
+      {
+        schema: {
+          summary: 'End a live session (the call hangs up), on whichever node holds it; its records are complete when this answers',
+          tags: ['sessions'],
+          params: z.object({ id: z.string().max(128) }),
+          body: z.strictObject({ reason: z.string().min(1).max(200).optional() }).nullish(),
+          response: { 200: z.object({ session_id: z.string(), ended: z.literal(true), node: z.string() }), 404: ApiErrorSchema, 502: ApiErrorSchema, 504: ApiErrorSchema },
+        },
+      },
+      async (req, reply) => {
+        const reason = `ended by an operator${req.body?.reason ? `: ${req.body.reason}` : ''}`;
+        const outcome = await cluster.endSession(req.params.id, reason);
+        if (outcome.ended) return { session_id: req.params.id, ended: true as const, node: outcome.node };
+        return reply.code(END_STATUS[outcome.code]).send({ error: { code: outcome.code, message: outcome.message } });
+      },
+    );
     app.get(
       '/api/sessions',
       {

@@ -12,7 +12,7 @@ export interface Reservation {
 export interface Admission {
   reserve(quota: string, max: number): Promise<Reservation | null>;
   /** Places held now (for tests and metrics). */
-  held(quota: string): number;
+  held(quota: string): Promise<number>;
 }
 
 export class InProcessAdmission implements Admission {
@@ -35,7 +35,7 @@ export class InProcessAdmission implements Admission {
     });
   }
 
-  held(quota: string): number {
-    return this.counts.get(quota) ?? 0;
+  held(quota: string): Promise<number> {
+    return Promise.resolve(this.counts.get(quota) ?? 0);
   }
 }

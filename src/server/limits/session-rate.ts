@@ -1,4 +1,4 @@
-import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Principal } from '../../auth/principal.js';
 
 export interface SessionRateConfig {
@@ -17,7 +17,7 @@ export interface RateRefusal {
  * How many sessions may be *created* per minute: anonymous callers (public agents) per client
  * address, API keys per key. Admin keys are the operator's own and are not limited. A session
  * token was counted when it was minted, so connecting with it is not a second creation.
- * The limiters are rate-limiter-flexible's, so a shared (Redis) one can take their place.
+ * The limiters are rate-limiter-flexible's: in memory on one node, in Redis across nodes (src/cluster/).
  */
 export class SessionRateLimits {
   private readonly perIp: RateLimiterAbstract;
@@ -25,10 +25,10 @@ export class SessionRateLimits {
 
   constructor(
     private readonly config: SessionRateConfig,
-    limiters: { perIp?: RateLimiterAbstract; perKey?: RateLimiterAbstract } = {},
+    limiters: { perIp: RateLimiterAbstract; perKey: RateLimiterAbstract },
   ) {
-    this.perIp = limiters.perIp ?? new RateLimiterMemory({ keyPrefix: 'sessions-ip', points: config.sessionsPerMinutePerIp, duration: 60 });
-    this.perKey = limiters.perKey ?? new RateLimiterMemory({ keyPrefix: 'sessions-key', points: config.sessionsPerMinutePerKey, duration: 60 });
+    this.perIp = limiters.perIp;
+    this.perKey = limiters.perKey;
   }
 
   /** Counts one session creation; a refusal when it is one too many. */

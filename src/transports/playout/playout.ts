@@ -1,5 +1,6 @@
 import { OPUS_FRAME_SAMPLES, OPUS_SAMPLE_RATE } from '../../audio/index.js';
 import { serverEvent } from '../../conversation/events.js';
+import type { OutboundMeter } from '../../observability/audio-meter.js';
 import type { ServerEvent } from '../../protocol/schemas/index.js';
 import { DEFAULT_PACER, Pacer, type PacerOptions } from './pacer.js';
 
@@ -32,8 +33,13 @@ export interface PlayoutHooks<A extends Samples = Int16Array> {
   send(frame: OutFrame<A>, spurtStart: boolean): void;
   /** `output_audio_buffer.started` / `.stopped` / `.cleared`, for the caller. */
   emit(event: ServerEvent): void;
+  /** Counts how late frames leave against the schedule; absent = not counted. */
+  meter?: OutboundMeter | undefined;
   now?: () => number;
 }
+
+/** A frame waiting to go out, and since when: it cannot be due before it was there. */
+type Queued<A extends Samples> = OutFrame<A> & { queuedAt: number };
 
 /** What a clear took back. */
 export interface Cut {
@@ -54,7 +60,8 @@ export class Playout<A extends Samples = Int16Array> {
   private readonly pacer: Pacer;
   private readonly now: () => number;
   private readonly frameMs: number;
-  private readonly queue: OutFrame<A>[] = [];
+  private readonly leadMs: number;
+  private readonly queue: Queued<A>[] = [];
   /** Each item's audio not yet a whole frame. */
   private readonly partial = new Map<string, { responseId: string; audio: A }>();
   /** Samples of each item sent. */
@@ -70,6 +77,8 @@ export class Playout<A extends Samples = Int16Array> {
   private timer: NodeJS.Timeout | null = null;
   private ticking = false;
   private paused = true;
+  /** When sending last resumed: audio queued while paused is due from then. */
+  private resumedAt = -Infinity;
   private closed = false;
   private readonly drainWaiters: Array<() => void> = [];
 
@@ -80,12 +89,14 @@ export class Playout<A extends Samples = Int16Array> {
   ) {
     this.pacer = new Pacer(pacer);
     this.frameMs = pacer.frameMs;
+    this.leadMs = pacer.leadMs;
     this.now = hooks.now ?? (() => performance.now());
   }
 
   /** Starts sending (the media path is up); until then frames wait. */
   resume(): void {
     this.paused = false;
+    this.resumedAt = this.now();
     this.schedule();
   }
 
@@ -100,8 +111,9 @@ export class Playout<A extends Samples = Int16Array> {
       all.set(audio, held.audio.length);
     }
     const n = this.frame.frameSamples;
+    const queuedAt = this.now();
     let at = 0;
-    for (; at + n <= all.length; at += n) this.queue.push({ audio: all.slice(at, at + n) as A, responseId, itemId, samples: n });
+    for (; at + n <= all.length; at += n) this.queue.push({ audio: all.slice(at, at + n) as A, responseId, itemId, samples: n, queuedAt });
     if (at < all.length) this.partial.set(itemId, { responseId, audio: all.slice(at) as A });
     else this.partial.delete(itemId);
     this.schedule();
@@ -114,7 +126,7 @@ export class Playout<A extends Samples = Int16Array> {
     this.partial.delete(itemId);
     const audio = this.frame.silence(this.frame.frameSamples);
     audio.set(held.audio);
-    this.queue.push({ audio, responseId: held.responseId, itemId, samples: held.audio.length });
+    this.queue.push({ audio, responseId: held.responseId, itemId, samples: held.audio.length, queuedAt: this.now() });
     this.schedule();
   }
 
@@ -224,7 +236,9 @@ export class Playout<A extends Samples = Int16Array> {
 
   private sendDue(): void {
     const now = this.now();
+    const due = this.headDueAt();
     const { frames, spurtStart } = this.pacer.take(now, this.queue.length);
+    if (frames > 0) this.measure(now - due);
     const endOfBatch = this.pacer.playedOutAt();
     for (let i = 0; i < frames; i++) {
       const frame = this.queue.shift()!;
@@ -235,6 +249,23 @@ export class Playout<A extends Samples = Int16Array> {
       this.lastResponse = frame.responseId;
       this.hooks.send(frame, spurtStart && i === 0);
     }
+  }
+
+  /**
+   * When the next frame was due to leave: its slot right after the audio sent before it (the
+   * lead ahead of that audio's end), but never before it was queued or sending resumed.
+   */
+  private headDueAt(): number {
+    const head = this.queue[0];
+    return head ? Math.max(head.queuedAt, this.resumedAt, this.pacer.playedOutAt() - this.leadMs) : Infinity;
+  }
+
+  /** How late a batch left; later than the lead means after its play time: the caller heard a gap. */
+  private measure(lateMs: number): void {
+    const meter = this.hooks.meter;
+    if (!meter) return;
+    meter.lateness(lateMs);
+    if (lateMs > this.leadMs) meter.late(1);
   }
 
   /** Finished responses whose audio has all played get `stopped`; drain waiters learn the buffer is empty. */

@@ -13,21 +13,27 @@ import type { Store } from '../../store/types.js';
 import { CALLER_ID, CALLER_ID_RULE } from '../../session/resume.js';
 import type { Access } from '../../server/access/access.js';
 import { refusalOf, refuse, sendRefusal } from '../../server/access/refusal.js';
+import type { NodeCapacity } from '../../server/limits/node-capacity.js';
+import type { Cluster } from '../../cluster/cluster.js';
 import { offeredSubprotocols } from '../../auth/credential.js';
 import { admitRealtime, type Admitted, type RealtimeQuery } from './admit.js';
 import type { RecordingStore } from '../../recordings/recording-store.js';
+import type { Telemetry } from '../../observability/telemetry.js';
 
 export interface RealtimeRouteDeps {
   config: Config;
   engines: EngineRegistry;
   sessions: SessionRegistry;
   logger: Logger;
-  isDraining: () => boolean;
+  /** This node's room: a full or draining node refuses before anything else is done. */
+  node: NodeCapacity;
   access: Access;
   /** With agents and a store, every session runs an agent (tools, memory, records); without, the bare engine. */
   agents?: AgentRegistry;
   store?: Store;
   recordings?: RecordingStore;
+  cluster?: Cluster;
+  telemetry?: Telemetry;
 }
 
 /** What preValidation let each connection in for, handed to its wsHandler. */
@@ -40,7 +46,8 @@ export function registerRealtimeRoute(app: FastifyInstance, deps: RealtimeRouteD
     url: '/v1/realtime',
     // Refuse before the upgrade, with an HTTP status a client can act on.
     preValidation: async (req, reply) => {
-      if (deps.isDraining()) return refuse(reply, 503, 'server_draining', 'This server is shutting down; connect again to reach another instance.');
+      const busy = deps.node.refusal();
+      if (busy) return sendRefusal(reply, busy);
       const q = req.query;
       if (q.intent !== undefined && q.intent !== 'transcription') return refuse(reply, 400, 'invalid_value', `Unknown intent '${q.intent}'.`);
       if (q.intent === 'transcription') return refuse(reply, 400, 'unsupported', 'Transcription-only sessions (?intent=transcription) are not supported yet; open a realtime session with ?model=.');

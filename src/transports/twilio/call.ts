@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { RawData, WebSocket } from 'ws';
+import type { CallAudioMeter } from '../../observability/audio-meter.js';
 import type { ClientEvent, ServerEvent } from '../../protocol/schemas/index.js';
 import { AGENT_END_REASONS } from '../../session/agent-runtime.js';
 import type { RealtimeSession, SessionEnd } from '../../session/realtime-session.js';
@@ -48,6 +49,8 @@ export interface TwilioCallOptions {
   record: (event: string, detail: Record<string, string>) => void;
   /** Once, when the call is over. */
   onEnded: () => void;
+  /** Where late and lost frames are counted; absent = not counted. */
+  audio?: CallAudioMeter | undefined;
 }
 
 export interface TwilioCallStats {
@@ -93,8 +96,8 @@ export class TwilioCall {
   constructor(private readonly opts: TwilioCallOptions) {
     this.log = opts.logger;
     this.closed = new Promise((r) => (this.resolveClosed = r));
-    this.playout = new Playout({ send: (frame) => this.sendFrame(frame.itemId, frame.audio), emit: () => undefined }, ULAW_FRAMES, TWILIO_PACER);
-    this.inbound = new InboundStream((audio) => this.session?.send({ type: 'input_audio_buffer.append', audio } as ClientEvent));
+    this.playout = new Playout({ send: (frame) => this.sendFrame(frame.itemId, frame.audio), emit: () => undefined, meter: opts.audio?.outbound }, ULAW_FRAMES, TWILIO_PACER);
+    this.inbound = new InboundStream((audio) => this.session?.send({ type: 'input_audio_buffer.append', audio } as ClientEvent), undefined, opts.audio?.inbound);
     this.digits = new DigitCollector((entry) => this.keypadEntry(entry));
     this.truncations = new Truncations((itemId, audioEndMs) => {
       if (this.ending) return;

@@ -9,4 +9,5 @@ export function registerTwilioDisabled(app: FastifyInstance): void {
     refuse(reply, 503, 'twilio_not_configured', 'Phone calls are off on this server: set TWILIO_AUTH_TOKEN and PUBLIC_URL (agents must be on).');
   for (const path of TWILIO_PATHS) app.post(path, off);
   app.get('/twilio/media-stream', off);
+  app.get('/twilio/media-stream/:sessionId', off);
 }

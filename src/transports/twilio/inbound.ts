@@ -1,3 +1,5 @@
+import type { FrameMeter } from '../../observability/audio-meter.js';
+
 /** µ-law silence: 20 ms of it as Twilio frames it. */
 const FRAME_MS = 20;
 const BYTES_PER_MS = 8;
@@ -36,6 +38,7 @@ export class InboundStream {
   constructor(
     private readonly append: AppendAudio,
     private readonly now: () => number = () => performance.now(),
+    private readonly meter?: FrameMeter,
   ) {}
 
   /** One `media` message's audio at its timestamp. */
@@ -48,6 +51,7 @@ export class InboundStream {
     }
     if (timestampMs + durMs <= this.covered) {
       this.stats.late++;
+      this.meter?.late(1);
       return;
     }
     if (timestampMs > this.covered) this.fill(Math.min(timestampMs - this.covered, MAX_FILL_MS));
@@ -80,5 +84,6 @@ export class InboundStream {
     const frames = Math.round(ms / FRAME_MS);
     for (let i = 0; i < frames; i++) this.append(SILENCE_FRAME_B64);
     this.stats.filledMs += frames * FRAME_MS;
+    if (frames > 0) this.meter?.dropped(frames);
   }
 }

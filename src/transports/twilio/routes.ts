@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Agent, AgentRegistry } from '../../agents/index.js';
 import type { Config } from '../../config/schema.js';
+import type { NodeCapacity } from '../../server/limits/node-capacity.js';
 import { refuse } from '../../server/access/refusal.js';
 import { CALLER_ID } from '../../session/resume.js';
 import { SessionOpenError } from '../../session/session-open-error.js';
@@ -13,7 +14,7 @@ import type { Store } from '../../store/types.js';
 import { TwilioCall } from './call.js';
 import { CallControl } from './call-control.js';
 import { registerTwilioDisabled } from './disabled.js';
-import { MEDIA_STREAM_PATH, registerMediaStreamRoute } from './media-stream.js';
+import { mediaStreamPath, registerMediaStreamRoute } from './media-stream.js';
 import { callOutcome, outcomeTwiml } from './outcome.js';
 import { PendingCalls } from './pending.js';
 import { twilioRestClient } from './rest-client.js';
@@ -25,7 +26,9 @@ export interface TwilioRouteDeps extends StartSessionDeps {
   agents: AgentRegistry;
   store: Store;
   logger: Logger;
-  isDraining: () => boolean;
+  /** This node's room: each call takes a place, and a full or draining node does not answer. */
+  node: NodeCapacity;
+  nodeId: string;
   /** The key session tokens are signed with; stream tokens are signed with it too (a kind of their own). */
   tokenKey: Buffer;
 }
@@ -91,25 +94,35 @@ export async function registerTwilioRoutes(app: FastifyInstance, deps: TwilioRou
     scope.post('/twilio/voice', async (req, reply) => {
       const p = callParams(req, reply);
       if (!p) return reply;
-      if (deps.isDraining()) return sendTwiml(reply, hangupTwiml(CANNOT_TAKE));
+      const place = deps.node.take();
+      if (!place.ok) {
+        log.warn({ call_sid: p.CallSid, code: place.refusal.code }, 'phone call refused: ' + place.refusal.message);
+        return sendTwiml(reply, hangupTwiml(CANNOT_TAKE));
+      }
       const agent = agentFor(deps.agents, config, p.To);
-      if (!agent) return sendTwiml(reply, hangupTwiml(CANNOT_TAKE));
+      if (!agent) {
+        place.value.release();
+        return sendTwiml(reply, hangupTwiml(CANNOT_TAKE));
+      }
       const callerId = CALLER_ID.test(p.From) && !WITHHELD.test(p.From) ? p.From : null;
       const clog = log.child({ call_sid: p.CallSid });
       let call: TwilioCall | null = null;
+      let registered = false;
       try {
         const session = await openAdmittedSession(deps, { admitted: { agent, callerId, reservation: null }, transport: 'twilio', logger: clog, audioFormat: { type: 'audio/pcmu' } });
         const identity = { callSid: p.CallSid, accountSid: p.AccountSid, from: p.From, to: p.To };
         const record = (event: string, detail: Record<string, string>): void => void deps.store.calls.event(p.CallSid, { at: new Date().toISOString(), source: 'parley', event, detail }).catch((err: unknown) => clog.warn({ err }, 'could not record a phone call event'));
-        call = new TwilioCall({ call: identity, logger: clog.child({ session_id: session.id }), control, transferTo: transferTarget(agent, config), record, onEnded: () => pending.drop(session.id) });
+        call = new TwilioCall({ call: identity, logger: clog.child({ session_id: session.id }), control, transferTo: transferTarget(agent, config), record, onEnded: () => pending.drop(session.id), audio: deps.telemetry?.audio('twilio') });
         deps.sessions.add(session);
+        session.onEnd(() => place.value.release());
+        registered = true;
         const answered = call;
         pending.add(session.id, call, streamTokenTtlS * 1000, () => void answered.abort('the media stream never connected'));
         await deps.store.calls.started({ ...identity, sessionId: session.id, status: p.CallStatus, at: new Date().toISOString() });
         call.attach(session);
         clog.info({ session_id: session.id, agent: agent.name, engine: session.engineName, to: p.To }, 'phone call answered');
         const twiml = connectStreamTwiml({
-          streamUrl: publicWebSocketUrl(publicUrl, MEDIA_STREAM_PATH),
+          streamUrl: publicWebSocketUrl(publicUrl, mediaStreamPath(session.id)),
           actionUrl: url(`/twilio/stream-ended?session_id=${encodeURIComponent(session.id)}`),
           statusCallbackUrl: url('/twilio/stream-status'),
           parameters: { token: tokens.sign(session.id, p.CallSid, streamTokenTtlS), caller: p.From, session_id: session.id },
@@ -117,6 +130,8 @@ export async function registerTwilioRoutes(app: FastifyInstance, deps: TwilioRou
         return sendTwiml(reply, twiml);
       } catch (err) {
         if (call) await call.abort('the call could not be answered');
+        // Once the session is registered, its end gives the place back; before, nothing will.
+        if (!registered) place.value.release();
         clog.error({ err }, err instanceof SessionOpenError ? 'phone call: the session could not be opened' : 'phone call: answering failed');
         return sendTwiml(reply, hangupTwiml(CANNOT_TAKE));
       }
@@ -158,7 +173,7 @@ export async function registerTwilioRoutes(app: FastifyInstance, deps: TwilioRou
     });
   });
 
-  registerMediaStreamRoute(app, { authToken, publicUrl, tokens, pending, logger: log });
+  registerMediaStreamRoute(app, { authToken, publicUrl, tokens, pending, logger: log, nodeId: deps.nodeId });
 }
 
 const pick = (body: Record<string, string>, keys: readonly string[]): Record<string, string> => Object.fromEntries(keys.filter((k) => typeof body[k] === 'string').map((k) => [k, body[k]!]));

@@ -3,6 +3,7 @@ import type { RTCPeerConnection } from 'werift';
 import { bytesToPcm16, pcm16ToBytes } from '../../audio/index.js';
 import { serverEvent } from '../../conversation/events.js';
 import { ErrorCode, ProtocolError } from '../../protocol/errors.js';
+import type { CallAudioMeter } from '../../observability/audio-meter.js';
 import type { ClientEvent, ServerEvent } from '../../protocol/schemas/index.js';
 import { AGENT_END_REASONS } from '../../session/agent-runtime.js';
 import type { RealtimeSession, SessionEnd } from '../../session/realtime-session.js';
@@ -31,6 +32,8 @@ export interface WebRtcCallOptions {
   voice?: string;
   /** Once, when the call ends (before its media is torn down): the admission place goes back. */
   onEnded: () => void;
+  /** Where late and lost frames are counted; absent = not counted. */
+  audio?: CallAudioMeter | undefined;
 }
 
 const isPcm24k = (format: unknown): boolean => {
@@ -82,8 +85,9 @@ export class WebRtcCall {
       onAudio: (pcm) => this.fromCaller(pcm),
       onPacket: () => this.heard(),
       onError: (err) => this.log.warn({ err }, 'webrtc media error'),
+      audio: opts.audio,
     });
-    this.playout = new Playout({ send: (frame, spurtStart) => this.media.send(frame, spurtStart), emit: (e) => this.events.deliver(e) }, PCM24K_FRAMES);
+    this.playout = new Playout({ send: (frame, spurtStart) => this.media.send(frame, spurtStart), emit: (e) => this.events.deliver(e), meter: opts.audio?.outbound }, PCM24K_FRAMES);
     this.link = new EventsLink({
       maxSendBytes: opts.maxSendBytes,
       logger: opts.logger,

@@ -1,4 +1,5 @@
 import { OPUS_FRAME_SAMPLES, OPUS_RTP_CLOCK_RATE, OPUS_SAMPLE_RATE, type OpusDecoder } from '../../audio/index.js';
+import type { FrameMeter } from '../../observability/audio-meter.js';
 
 /** RTP ticks (48 kHz) per PCM sample (24 kHz). */
 const TICKS_PER_SAMPLE = OPUS_RTP_CLOCK_RATE / OPUS_SAMPLE_RATE;
@@ -11,6 +12,8 @@ export interface InboundOptions {
   onAudio: (pcm: Int16Array) => void;
   /** 20–100 ms: how much audio one `input_audio_buffer.append` carries. */
   batchMs?: number;
+  /** Where late and lost packets are counted; absent = not counted. */
+  meter?: FrameMeter | undefined;
   now?: () => number;
 }
 
@@ -60,6 +63,7 @@ export class InboundAudio {
     const ahead = (packet.timestamp - this.expected) | 0;
     if (ahead < 0) {
       this.stats.late++;
+      this.opts.meter?.late(1);
       return;
     }
     if (ahead > 0) {
@@ -73,6 +77,7 @@ export class InboundAudio {
     } catch {
       // Not Opus (or corrupt): its time is kept as silence, assuming the usual 20 ms.
       this.stats.undecodable++;
+      this.opts.meter?.dropped(1);
       pcm = new Int16Array(OPUS_FRAME_SAMPLES);
     }
     this.expected = (packet.timestamp + pcm.length * TICKS_PER_SAMPLE) >>> 0;
@@ -96,6 +101,9 @@ export class InboundAudio {
   private fill(samples: number): void {
     if (samples <= 0) return;
     this.stats.filledSamples += samples;
+    // In 20 ms frames, as the caller sends them: a gap is that many packets lost.
+    const frames = Math.round(samples / OPUS_FRAME_SAMPLES);
+    if (frames > 0) this.opts.meter?.dropped(frames);
     this.add(new Int16Array(samples));
   }
 

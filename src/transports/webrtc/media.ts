@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { RtpHeader, RtpPacket, type MediaStreamTrack, type RTCPeerConnection, type RTCRtpTransceiver } from 'werift';
 import { OPUS_FRAME_MS, OPUS_RTP_CLOCK_RATE, OpusDecoder, OpusEncoder } from '../../audio/index.js';
+import type { CallAudioMeter } from '../../observability/audio-meter.js';
 import { InboundAudio, type InboundStats } from './inbound.js';
 import type { OutFrame } from '../playout/playout.js';
 
@@ -13,6 +14,8 @@ export interface MediaOptions {
   /** Every inbound packet (the call watches for a caller gone silent). */
   onPacket?: () => void;
   onError: (err: unknown) => void;
+  /** Where lost and unsendable frames are counted; absent = not counted. */
+  audio?: CallAudioMeter | undefined;
 }
 
 /**
@@ -34,7 +37,8 @@ export class CallMedia {
   private lastTs: number | null = null;
   private closed = false;
   private framesSent = 0;
-  private readonly onError: (err: unknown) => void;
+  /** An outbound frame could not be encoded or sent: it is lost. */
+  private readonly onSendError: (err: unknown) => void;
 
   constructor(pc: RTCPeerConnection, opts: MediaOptions) {
     const audio = pc.getTransceivers().find((t) => t.kind === 'audio');
@@ -43,8 +47,11 @@ export class CallMedia {
     // Made only once nothing can fail: an Opus handle is freed by close() alone.
     this.encoder = new OpusEncoder();
     this.decoder = new OpusDecoder();
-    this.inbound = new InboundAudio({ decoder: this.decoder, onAudio: opts.onAudio });
-    this.onError = opts.onError;
+    this.inbound = new InboundAudio({ decoder: this.decoder, onAudio: opts.onAudio, meter: opts.audio?.inbound });
+    this.onSendError = (err) => {
+      opts.audio?.outbound.dropped(1);
+      opts.onError(err);
+    };
     // werift makes the remote track while applying the offer (before this runs) when the offer
     // names its SSRC, or on the first packet when it does not: watch both, each track once.
     const watched = new Set<MediaStreamTrack>();
@@ -83,12 +90,12 @@ export class CallMedia {
     try {
       payload = this.encoder.encode(frame.audio);
     } catch (err) {
-      return this.onError(err);
+      return this.onSendError(err);
     }
     this.framesSent++;
     const header = new RtpHeader({ sequenceNumber: this.seq, timestamp, marker: spurtStart, payloadType: 111 });
     // werift stamps the negotiated payload type and its SSRC; a send before DTLS is up is dropped by it.
-    this.transceiver.sender.sendRtp(new RtpPacket(header, payload)).catch((err: unknown) => this.onError(err));
+    this.transceiver.sender.sendRtp(new RtpPacket(header, payload)).catch(this.onSendError);
   }
 
   /** Hands over the caller's audio still batched. */

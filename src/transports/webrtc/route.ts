@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Access } from '../../server/access/access.js';
 import { refusalOf, refuse, sendRefusal } from '../../server/access/refusal.js';
+import type { NodeCapacity } from '../../server/limits/node-capacity.js';
 import { CALLER_ID, CALLER_ID_RULE } from '../../session/resume.js';
 import { SessionOpenError } from '../../session/session-open-error.js';
 import { openAdmittedSession, type StartSessionDeps } from '../../session/start-admitted-session.js';
@@ -12,7 +13,8 @@ import { answer, checkOffer, createPeer, OfferError, peerSettings } from './peer
 
 export interface WebRtcRouteDeps extends StartSessionDeps {
   logger: Logger;
-  isDraining: () => boolean;
+  /** This node's room: a full or draining node refuses before anything else is done. */
+  node: NodeCapacity;
   access: Access;
 }
 
@@ -110,7 +112,8 @@ export async function registerWebRtcRoute(app: FastifyInstance, deps: WebRtcRout
 }
 
 async function call(deps: WebRtcRouteDeps, settings: ReturnType<typeof peerSettings>, req: FastifyRequest<{ Querystring: RealtimeQuery }>, reply: FastifyReply): Promise<FastifyReply> {
-  if (deps.isDraining()) return refuse(reply, 503, 'server_draining', 'This server is shutting down; call again to reach another instance.');
+  const busy = deps.node.refusal();
+  if (busy) return sendRefusal(reply, busy);
   const q = req.query;
   if (q.intent !== undefined) return refuse(reply, 400, 'unsupported', 'Calls are realtime sessions; ?intent= is not accepted here.');
   if (q.call_id !== undefined) return refuse(reply, 400, 'invalid_value', '?call_id= is for attaching to a call (GET /v1/realtime?call_id=); a new call takes none.');
@@ -160,6 +163,7 @@ async function call(deps: WebRtcRouteDeps, settings: ReturnType<typeof peerSetti
       logger: log,
       ...(offer.voice ? { voice: offer.voice } : {}),
       onEnded: release,
+      audio: deps.telemetry?.audio('webrtc'),
     });
   } catch (err) {
     release();

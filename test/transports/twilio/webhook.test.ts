@@ -22,8 +22,8 @@ const attr = (xml: string, re: RegExp): string => {
 };
 
 /** Opens the media stream as Twilio does and sends `connected` + `start`; resolves with the socket and a close promise. */
-async function openStream(srv: TwilioTestServer, params: Record<string, string>, opts: { sign?: boolean; callSid?: string } = {}) {
-  const url = `${srv.publicUrl.replace('http', 'ws')}/twilio/media-stream`;
+async function openStream(srv: TwilioTestServer, params: Record<string, string>, opts: { sign?: boolean; callSid?: string; path?: string } = {}) {
+  const url = `${srv.publicUrl.replace('http', 'ws')}/twilio/media-stream${opts.path ?? (params.session_id ? `/${params.session_id}` : '')}`;
   const headers = opts.sign === false ? {} : { 'x-twilio-signature': twilio.getExpectedTwilioSignature(srv.authToken, url, {}) };
   const ws = new WebSocket(url, { headers });
   const received: Record<string, unknown>[] = [];
@@ -62,9 +62,10 @@ describe('Twilio webhooks and the media stream handshake', () => {
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /text\/xml/);
     const xml = await res.text();
-    assert.equal(attr(xml, /<Stream url="([^"]+)"/), `${srv.publicUrl.replace('http', 'ws')}/twilio/media-stream`);
     const sessionId = attr(xml, /<Parameter name="session_id" value="([^"]+)"/);
     assert.match(sessionId, /^sess_/);
+    // The stream URL names the session, so a load balancer can send the stream where its call waits.
+    assert.equal(attr(xml, /<Stream url="([^"]+)"/), `${srv.publicUrl.replace('http', 'ws')}/twilio/media-stream/${sessionId}`);
     assert.equal(attr(xml, /<Parameter name="caller" value="([^"]+)"/), CALL.From);
     assert.equal(attr(xml, /<Connect action="([^"]+)"/), `${srv.publicUrl}/twilio/stream-ended?session_id=${sessionId}`);
     const params = { token: attr(xml, /<Parameter name="token" value="([^"]+)"/), caller: CALL.From, session_id: sessionId };
@@ -91,8 +92,11 @@ describe('Twilio webhooks and the media stream handshake', () => {
     const xml = await res.text();
     const token = attr(xml, /<Parameter name="token" value="([^"]+)"/);
     const forged = `${token.slice(0, -4)}AAAA`;
-    const cases: { params: Record<string, string>; opts?: { sign?: boolean; callSid?: string }; reason: RegExp }[] = [
+    const cases: { params: Record<string, string>; opts?: { sign?: boolean; callSid?: string; path?: string }; reason: RegExp }[] = [
       { params: { token: forged }, opts: { callSid: `CA${'c'.repeat(32)}` }, reason: /not valid/ },
+      { params: { token }, opts: { callSid: `CA${'c'.repeat(32)}`, path: '/sess_someoneElse0000000000000' }, reason: /stream URL names session sess_someoneElse0+, but its token is for sess_/ },
+      // A stream for a call another node answered: said so, with what to fix.
+      { params: { token }, opts: { callSid: `CA${'c'.repeat(32)}`, path: '/sess_node-z_0000000000000' }, reason: /names session sess_node-z_0+, but its token/ },
       { params: { token }, reason: /is for call CAc+, not CAa+/ },
       { params: {}, reason: /no 'token' parameter/ },
       { params: { token }, opts: { sign: false, callSid: `CA${'c'.repeat(32)}` }, reason: /invalid X-Twilio-Signature/ },

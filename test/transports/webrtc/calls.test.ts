@@ -245,12 +245,12 @@ describe('POST /v1/realtime/calls: WebRTC calls (echo engine)', () => {
     const p = peer();
     await p.connect(srv.url, { query: 'caller_id=leaver' });
     await p.next('session.created', undefined, 10_000);
-    assert.equal(srv.server.access.admission.held('ip:127.0.0.1'), 1);
+    assert.equal(await srv.server.access.admission.held('ip:127.0.0.1'), 1);
     await p.close();
     await until(() => srv.server.sessions.get(p.callId!) === undefined, 5000, 'the session to end');
     const record = await store.records.session(p.callId!);
     assert.match(record?.endReason ?? '', /^client closed/);
-    await until(() => srv.server.access.admission.held('ip:127.0.0.1') === 0, 2000, 'the admission place to be released');
+    await until(async () => (await srv.server.access.admission.held('ip:127.0.0.1')) === 0, 2000, 'the admission place to be released');
   });
 
   it('opening and closing several calls leaves nothing behind: sessions, admission places, Opus handles, UDP sockets, timers', async () => {
@@ -273,7 +273,7 @@ describe('POST /v1/realtime/calls: WebRTC calls (echo engine)', () => {
     await Promise.all(calls.slice(3).map((p) => p.close()));
     await until(() => srv.server.sessions.size === 0, 5000, 'every session to end');
     await until(() => openOpusCodecs() === baseline.opus, 5000, 'every Opus handle to be freed');
-    assert.equal(srv.server.access.admission.held('ip:127.0.0.1'), 0);
+    assert.equal(await srv.server.access.admission.held('ip:127.0.0.1'), 0);
     await until(() => udpSockets() <= baseline.udp, 5000, `UDP sockets back to ${baseline.udp} (now ${udpSockets()})`);
     await until(() => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length <= baseline.timers, 5000, 'timers back to the baseline');
   });
