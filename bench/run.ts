@@ -18,8 +18,12 @@ if (files.length === 0) {
   console.error(`no benchmarks match ${filters.join(' ')}`);
   process.exit(1);
 }
+/** Node flags a benchmark needs beyond tsx (the soak reads memory after a full GC it runs itself). */
+const NODE_FLAGS: Record<string, string[]> = {
+  'soak.bench.ts': ['--expose-gc', '--disable-warning=ExperimentalWarning'],
+};
 for (const file of files) {
   console.log(`\n# ${file}\n`);
-  const result = spawnSync(process.execPath, ['--import', 'tsx', `${benchDir}${file}`], { stdio: 'inherit' });
+  const result = spawnSync(process.execPath, [...(NODE_FLAGS[file] ?? []), '--import', 'tsx', `${benchDir}${file}`], { stdio: 'inherit' });
   if (result.status !== 0) process.exit(result.status ?? 1);
 }

@@ -11,6 +11,7 @@
  */
 import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
 import { pcm16ToUlaw, ulawToPcm16 } from '../../src/audio/index.js';
+import { quantile, sortedCopy } from '../../src/cli/load/percentiles.js';
 
 export const FRAME_MS = 20;
 export const FRAME_BYTES = 160;
@@ -115,12 +116,8 @@ export interface Percentiles {
 /** Percentiles by linear interpolation between order statistics; ms rounded to µs. */
 export function percentiles(xs: Float64Array | readonly number[]): Percentiles | null {
   if (xs.length === 0) return null;
-  const s = Float64Array.from(xs).sort();
-  const q = (p: number): number => {
-    const h = (s.length - 1) * p;
-    const lo = Math.floor(h);
-    return s[lo]! + (h - lo) * (s[Math.min(lo + 1, s.length - 1)]! - s[lo]!);
-  };
+  const s = sortedCopy(xs);
+  const q = (p: number): number => quantile(s, p);
   const r = (x: number): number => Math.round(x * 1000) / 1000;
   let sum = 0;
   for (const x of s) sum += x;

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readWav } from '../../src/audio/index.js';
 import { concatPcm16 } from '../../src/audio/pcm16.js';
+import { speechSpan } from '../../src/audio/speech-span.js';
 import { mix } from '../../test/helpers/speech-audio.js';
 
 /** Why espeak-ng / sox can't run here, or undefined when they can. */
@@ -45,33 +46,8 @@ export class SpeechSynth {
   }
 }
 
-/**
- * Gaussian-ish white noise of unit RMS (sum of four xorshift32 uniforms), as a stream: the
- * same seed always gives the same samples, however they are asked for.
- */
-export class WhiteNoise {
-  private state: number;
-
-  constructor(seed = 0x2545f491) {
-    this.state = seed >>> 0 || 1;
-  }
-
-  private uniform(): number {
-    let s = this.state;
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    this.state = s >>> 0;
-    return this.state / 0x100000000 - 0.5;
-  }
-
-  /** The next `length` samples: the sum of 4 uniforms on ±½ has variance 1/3, hence the √3. */
-  next(length: number): Float64Array {
-    const out = new Float64Array(length);
-    for (let i = 0; i < length; i++) out[i] = (this.uniform() + this.uniform() + this.uniform() + this.uniform()) * Math.sqrt(3);
-    return out;
-  }
-}
+/** Gaussian-ish white noise of unit RMS, as a seeded stream (shared with `parley load`). */
+export { WhiteNoise } from '../../src/audio/white-noise.js';
 
 /** `signal` + `noise` × `noiseRms` (int16 units), rounded and clipped to int16: the test helpers' mix. */
 export const addNoise = mix;
@@ -139,20 +115,7 @@ export function activeSpeechLevelDbfs(samples: Int16Array, rate: number): number
  * End of the speech in a clean signal, in ms: the end of the last 10 ms frame within 40 dB of
  * the loudest frame (espeak's tails fade out; this is where a listener hears the last sound).
  */
-export function speechEndMs(samples: Int16Array, rate: number): number {
-  const frame = rate / 100;
-  let loudest = 0;
-  const energies: number[] = [];
-  for (let i = 0; i + frame <= samples.length; i += frame) {
-    let sum = 0;
-    for (let j = i; j < i + frame; j++) sum += samples[j]! ** 2;
-    energies.push(sum);
-    loudest = Math.max(loudest, sum);
-  }
-  let last = energies.length - 1;
-  while (last > 0 && energies[last]! <= loudest * 1e-4) last--;
-  return (last + 1) * 10;
-}
+export const speechEndMs = (samples: Int16Array, rate: number): number => speechSpan(samples, rate).endMs;
 
 /** Words as a transcript is compared: lower case, letters, digits, apostrophes and hyphens. */
 export const words = (s: string): string =>

@@ -15,6 +15,7 @@ import { installShutdown } from '../server/shutdown.js';
 import { bootstrapAdminKey } from './bootstrap-admin-key.js';
 import { UsageError } from './command.js';
 import { keysCommand } from './keys.js';
+import { loadCommand } from './load/index.js';
 import { phoneCommand } from './phone.js';
 import { talkCommand } from './talk.js';
 
@@ -25,6 +26,7 @@ Commands:
   keys      create, list and revoke API keys (parley keys help)
   talk      talk to an agent from the terminal: microphone, WAV files or text (parley talk --help)
   phone     call Parley as Twilio would, no phone needed: WAV files in, what you heard out (parley phone --help)
+  load      simulated callers at real-time pace against a server: latency, audio timeliness, failures (parley load --help)
   help      show this help`;
 
 /** The agents and the store they run over (opened with the default agent's time zone). */
@@ -63,6 +65,7 @@ async function main(argv: string[]): Promise<void> {
   }
   if (command === 'talk') return void (process.exitCode = await talkCommand(argv.slice(1)));
   if (command === 'phone') return void (process.exitCode = await phoneCommand(argv.slice(1)));
+  if (command === 'load') return void (process.exitCode = await loadCommand(argv.slice(1)));
   if (command === 'help' || command === '--help' || command === '-h') return void console.log(USAGE);
   console.error(`Unknown command '${command}'.\n\n${USAGE}`);
   process.exitCode = 2;

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { readWav } from '../../src/audio/index.js';
 import type { VadEvent, VoiceActivityDetector } from '../../src/engines/local/providers.js';
 import { concatPcm16 } from '../../src/audio/pcm16.js';
+import { frameLevels as levelsOf, speechSpan as spanOf, type SpeechSpan } from '../../src/audio/speech-span.js';
 
 export const RATE = 16000;
 
@@ -54,37 +55,12 @@ export class AudioFactory {
 }
 
 /** Level of each 10 ms frame in dBFS (−100 for digital silence). */
-export function frameLevels(samples: Int16Array, rate = RATE): number[] {
-  const frame = rate / 100;
-  const levels: number[] = [];
-  for (let i = 0; i + frame <= samples.length; i += frame) {
-    let sum = 0;
-    for (let j = i; j < i + frame; j++) sum += samples[j]! ** 2;
-    levels.push(sum > 0 ? Math.max(-100, 10 * Math.log10(sum / frame / 32768 ** 2)) : -100);
-  }
-  return levels;
-}
+export const frameLevels = (samples: Int16Array, rate = RATE): number[] => levelsOf(samples, rate);
 
-export interface SpeechSpan {
-  /** Start of the first and end of the last 10 ms frame within 40 dB of the loudest frame. */
-  startMs: number;
-  endMs: number;
-  /** RMS over that span, in int16 units. */
-  rms: number;
-}
+export type { SpeechSpan };
 
 /** Where the speech in a clean (noise-free) signal is, measured on the signal itself. */
-export function speechSpan(samples: Int16Array, rate = RATE): SpeechSpan {
-  const levels = frameLevels(samples, rate);
-  const loudest = Math.max(...levels);
-  const first = levels.findIndex((level) => level > loudest - 40);
-  let last = levels.length - 1;
-  while (levels[last]! <= loudest - 40) last--;
-  const frame = rate / 100;
-  let sum = 0;
-  for (let i = first * frame; i < (last + 1) * frame; i++) sum += samples[i]! ** 2;
-  return { startMs: first * 10, endMs: (last + 1) * 10, rms: Math.sqrt(sum / ((last + 1 - first) * frame)) };
-}
+export const speechSpan = (samples: Int16Array, rate = RATE): SpeechSpan => spanOf(samples, rate);
 
 export function dbfs(rms: number): number {
   return 20 * Math.log10(rms / 32768);

@@ -68,6 +68,8 @@ export class LocalEngine extends InProcessEngine {
   private bufferStartMs = 0;
   private readonly transcripts = new Map<string, Promise<string | null>>();
   private idleTimer: NodeJS.Timeout | null = null;
+  /** Set when close() begins: the responses it cancels end with a response.done that must not arm the idle timer. */
+  private closing = false;
   private idlePrompt = false;
   private lastResponseAudioMs = 0;
   /** When the caller started hearing the last response (its first audio chunk went out). */
@@ -308,6 +310,8 @@ export class LocalEngine extends InProcessEngine {
   /** idle_timeout_ms counts from when the caller has heard the whole answer. */
   private armIdleTimer(): void {
     this.clearIdleTimer();
+    // A closing engine re-prompts nobody: the timer would keep it alive and speak to a closed session.
+    if (this.closing) return;
     const idle = (this.turnDetection as { idle_timeout_ms?: number | null } | null)?.idle_timeout_ms;
     if (!idle) return;
     // Playback ends when all audio sent has been heard, which may be after response.done.
@@ -323,7 +327,7 @@ export class LocalEngine extends InProcessEngine {
 
   private onIdle(): void {
     this.idleTimer = null;
-    if (this.utterance || this.responder.activeResponseId) return;
+    if (this.closing || this.utterance || this.responder.activeResponseId) return;
     const now = Math.round(this.clockMs());
     this.emit(serverEvent('input_audio_buffer.timeout_triggered', { audio_start_ms: now, audio_end_ms: now, item_id: newId('item') }));
     this.idlePrompt = true;
@@ -336,6 +340,7 @@ export class LocalEngine extends InProcessEngine {
   }
 
   override async close(reason?: string): Promise<void> {
+    this.closing = true;
     this.clearIdleTimer();
     this.dropUtterance();
     await super.close(reason);

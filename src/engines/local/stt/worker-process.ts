@@ -243,6 +243,8 @@ export class SphinxWorker {
     switch (message.t) {
       case 'ready':
         this.#readyInfo = message;
+        // Held while starting; ready and idle, it must not keep the process alive any more.
+        this.#updateRef();
         this.#settleReady.resolve(message);
         return;
       case 'partial':

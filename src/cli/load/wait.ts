@@ -1,0 +1,59 @@
+import { CallerStopped } from './results.js';
+
+/** How often a condition is checked between notifications (conditions on time: play-out ends). */
+const POLL_MS = 50;
+
+/** Wakes a caller's script when something it may be waiting for happened. */
+export class Wakeup {
+  private readonly waiters = new Set<() => void>();
+
+  notify(): void {
+    for (const w of [...this.waiters]) w();
+  }
+
+  /**
+   * Resolves once `cond()` holds (checked now, at each notify and every 50 ms); rejects with
+   * `onTimeout()` after `timeoutMs`, or with CallerStopped when `stop` aborts. `fail()` is
+   * checked first each time: an error it returns rejects at once (the call ended, say).
+   */
+  until(cond: () => boolean, timeoutMs: number, onTimeout: () => Error, stop: AbortSignal, fail: () => Error | null = () => null): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const deadline = setTimeout(() => done(onTimeout()), timeoutMs);
+      const poll = setInterval(() => check(), POLL_MS);
+      const onStop = (): void => done(new CallerStopped('stopped'));
+      const check = (): void => {
+        const err = fail();
+        if (err) return done(err);
+        if (cond()) done(null);
+      };
+      const done = (err: Error | null): void => {
+        clearTimeout(deadline);
+        clearInterval(poll);
+        this.waiters.delete(check);
+        stop.removeEventListener('abort', onStop);
+        if (err) reject(err);
+        else resolve();
+      };
+      if (stop.aborted) return done(new CallerStopped('stopped'));
+      stop.addEventListener('abort', onStop, { once: true });
+      this.waiters.add(check);
+      check();
+    });
+  }
+}
+
+/** Waits `ms`; rejects with CallerStopped when `stop` aborts first. */
+export function pause(ms: number, stop: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (stop.aborted) return reject(new CallerStopped('stopped'));
+    const onStop = (): void => {
+      clearTimeout(t);
+      reject(new CallerStopped('stopped'));
+    };
+    const t = setTimeout(() => {
+      stop.removeEventListener('abort', onStop);
+      resolve();
+    }, ms);
+    stop.addEventListener('abort', onStop, { once: true });
+  });
+}
