@@ -29,9 +29,15 @@
  *   (ref'd or not: an unref'd one is not an active resource); live sessions 0; every session's
  *   row ended; the callers' scenarios all played out.
  *
- * Run: node --import tsx bench/soak.bench.ts        (~8 min; npm run bench -- soak)
- *      SOAK_SESSIONS=500 SOAK_EVERY=100 … for a quick look; SOAK_HEAP_SNAPSHOTS=<dir> writes a
- *      heap snapshot at the baseline and at the end (compare them in Chrome DevTools).
+ * - Once per batch, 15 s in, a reading under load (live sessions, memory, the same object
+ *   counts): the counters must see the live sessions' objects, or their zeros would mean nothing.
+ *
+ * Run: node --import tsx bench/soak.bench.ts        (~9 min; npm run bench -- soak)
+ *      SOAK_SESSIONS=500 SOAK_EVERY=100 … for a quick look; SOAK_CONCURRENCY (32);
+ *      SOAK_SCENARIOS=close-mid-greeting,text-turn plays only those (to find which one leaks);
+ *      SOAK_IDLE_READINGS=n takes n more readings before the baseline with no session between;
+ *      SOAK_LOG_LEVEL=error shows the server's errors; SOAK_HEAP_SNAPSHOTS=<dir> writes a heap
+ *      snapshot at the baseline and at the end (compare them in Chrome DevTools).
  */
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -75,6 +81,8 @@ const SETTLE_MS = Number(process.env.SOAK_SETTLE_MS ?? 12_000);
 const STORE = (process.env.SOAK_STORE ?? 'postgres') as 'postgres' | 'pglite-memory' | 'pglite-file';
 const SNAPSHOTS = process.env.SOAK_HEAP_SNAPSHOTS;
 const IDLE_READINGS = Number(process.env.SOAK_IDLE_READINGS ?? 0);
+/** When, into each batch, the reading under load is taken (sessions are then in every phase). */
+const LOADED_AFTER_MS = 15_000;
 const MAX_GROWTH = 1.1;
 
 /** Classes whose instances live exactly as long as a session (or a connection, a response, a speech run). */
@@ -218,6 +226,30 @@ async function reading(server: Server, sessions: number, ports: Record<number, s
   };
 }
 
+interface LoadedReading {
+  /** Sessions done before this batch. */
+  sessions: number;
+  liveSessions: number;
+  memory: ReturnType<typeof memory>;
+  activeResources: Record<string, number>;
+  objects: Record<string, number>;
+  /** How long the event loop was held for it (each v8.queryObjects walks the heap). */
+  tookMs: number;
+}
+
+/** Counted under load: one session-scoped class per layer (transport, runtime, engine); each count stalls the server. */
+const UNDER_LOAD = { RealtimeSession, LocalEngine, WebSocket } as const;
+
+/** A reading mid-batch, sessions live: no GC beyond the ones v8.queryObjects runs. */
+function underLoad(server: Server, sessions: number): LoadedReading {
+  const t0 = performance.now();
+  const liveSessions = server.sessions();
+  const mem = memory();
+  const resources = activeResources();
+  const objects = liveObjects(UNDER_LOAD);
+  return { sessions, liveSessions, memory: mem, activeResources: resources, objects, tookMs: Math.round(performance.now() - t0) };
+}
+
 /** Keys whose counts differ between two readings: `{ key: [before, after] }`. */
 function differences(a: Record<string, number>, b: Record<string, number>): Record<string, [number, number]> {
   const out: Record<string, [number, number]> = {};
@@ -261,6 +293,7 @@ async function main(): Promise<void> {
   const batches: Batch[] = [];
   const curve: ProbeReading[] = [];
   const quiet: { sessions: number; waitedMs: number; rows: number; open: number }[] = [];
+  const loadedReadings: LoadedReading[] = [];
   let done = 0;
   try {
     // Warm-up: caches, workers' decoders, the pool, the JIT.
@@ -285,9 +318,15 @@ async function main(): Promise<void> {
 
     while (done < SESSIONS) {
       const count = Math.min(EVERY, SESSIONS - done);
-      const b = await callers.run({ from: WARMUP + done, count, concurrency: CONCURRENCY });
+      const running = callers.run({ from: WARMUP + done, count, concurrency: CONCURRENCY });
+      running.catch(() => {}); // awaited below; a failure must not be reported as unhandled meanwhile
+      // Under load, once per batch: the same counters see the live sessions (they are not blind), and the peak memory.
+      const loaded = await sleep(LOADED_AFTER_MS).then(() => underLoad(server, done));
+      const b = await running;
       batches.push({ ...b, phase: 'soak' });
+      loadedReadings.push(loaded);
       printBatch(batches.at(-1)!);
+      console.log(`    under load: ${loaded.liveSessions} live sessions, RSS ${loaded.memory.rssMb} MB, heap ${loaded.memory.heapUsedMb} MB; live ${Object.entries(loaded.objects).map(([k, n]) => `${k} ${n}`).join(', ')} (counted in ${loaded.tookMs} ms)`);
       done += count;
       quiet.push({ sessions: done, ...(await quiesce(server, WARMUP + done)) });
       const r = await reading(server, done, ports, dirs, exclude);
@@ -329,6 +368,7 @@ async function main(): Promise<void> {
       'live sessions = 0': liveAfter === 0,
       'every session row ended': lastQuiet.open === 0,
       'every scenario played out': failedSessions === 0,
+      'the object counters saw the live sessions under load': loadedReadings.length > 0 && loadedReadings.every((r) => r.liveSessions === 0 || ((r.objects.RealtimeSession ?? 0) > 0 && (r.objects.LocalEngine ?? 0) > 0 && (r.objects.WebSocket ?? 0) > 0)),
     };
     const pass = Object.values(checks).every(Boolean);
 
@@ -368,6 +408,7 @@ async function main(): Promise<void> {
       differences: { activeResources: resourcesDiff, fds: fdsDiff, objects: objectsDiff, timers: timersDiff },
       curve: curve.map((r) => ({ sessions: r.sessions, ...r.memory, resources: Object.values(r.activeResources).reduce((s, n) => s + n, 0), fds: Object.values(r.fds).reduce((s, n) => s + n, 0), timers: r.objects.Timeout ?? 0, workersRssMb: r.children.map((c) => c.rssMb) })),
       quiet,
+      underLoad: loadedReadings,
       sessionRows: rows,
       batches,
     });
