@@ -84,7 +84,6 @@ export interface ReportInput {
 
 export function buildReport(input: ReportInput): LoadReport {
   const { args, results } = input;
-  const done = results.filter((r) => !r.cut);
   const failed = results.filter((r) => r.failures.length > 0);
   const failures = Object.fromEntries(FAILURE_REASONS.map((r) => [r, 0])) as Record<FailureReason, number>;
   for (const r of failed) failures[r.failures[0]!.reason]++;
@@ -117,8 +116,9 @@ export function buildReport(input: ReportInput): LoadReport {
     failures,
     failureExamples: failed.slice(0, 10).map((r) => ({ caller: r.index, ...r.failures[0]! })),
     metrics: {
-      setupMs: summarize(num(done.map((r) => r.setupMs))),
-      greetingMs: summarize(num(done.map((r) => r.greetingMs))),
+      // Callers cut by the end of the run were set up and greeted all the same.
+      setupMs: summarize(num(results.map((r) => r.setupMs))),
+      greetingMs: summarize(num(results.map((r) => r.greetingMs))),
       voiceToVoiceMs: summarize(num(turns.map((t) => t.voiceToVoiceMs))),
       answerMs: summarize(turns.map((t) => t.answerMs)),
       frameLatenessMs: summarize(lateness.values()),
