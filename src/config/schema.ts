@@ -227,7 +227,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { env: 'PARLEY_CONCURRENT_SESSIONS_PER_IP', path: 'limits.concurrentSessionsPerIp', description: 'Sessions open at once per client address, for callers without a key.' },
   { env: 'PARLEY_CONCURRENT_SESSIONS_PER_KEY', path: 'limits.concurrentSessionsPerKey', description: 'Sessions open at once per API key, tokens it minted included (admin keys are not limited).' },
   { env: 'PARLEY_MAX_SESSIONS', path: 'limits.maxSessions', description: 'Sessions this node holds at once (all callers, admins included); when full, new ones are refused at once with 503 `server_full` (phone calls hear an apology) and `/readyz` answers 503 `full`.' },
-  { env: 'PARLEY_MESSAGES_PER_SECOND', path: 'limits.messagesPerSecond', description: 'WebSocket messages per second one connection may send; over it the socket closes with 1008 `rate_limited`.' },
+  { env: 'PARLEY_MESSAGES_PER_SECOND', path: 'limits.messagesPerSecond', description: 'Messages per second one connection (WebSocket or WebRTC data channel) may send on average, with bursts of up to five seconds\' worth; over it the connection closes with 1008 `rate_limited`.' },
   { env: 'PARLEY_TOKENS_PER_MINUTE', path: 'limits.tokensPerMinute', description: 'Token budget per session per minute (reported in `rate_limits.updated`).' },
 ];
 

@@ -37,7 +37,7 @@ export interface EventChannelOptions {
   dialect: Dialect;
   /** Largest message accepted; larger ones get an `error` event. */
   maxMessageBytes: number;
-  /** Messages per second the client may send; over it, `onFlood` (after an `error` event). Absent = unlimited. */
+  /** Messages per second the client may send on average (see MessageRate for bursts); over it, `onFlood` (after an `error` event). Absent = unlimited. */
   messagesPerSecond?: number;
   logger: Logger;
   /** Sends one text message to the client. */
@@ -68,7 +68,7 @@ export class EventChannel {
   /** One message from the client. Never throws. */
   receive(data: Buffer | string, isBinary: boolean): void {
     if (this.flooded) return;
-    if (this.rate && !this.rate.take()) return this.overRate(this.rate.perSecond);
+    if (this.rate && !this.rate.take()) return this.overRate(this.rate);
     if (this.target) this.handle(data, isBinary);
     else this.queue.push({ data, isBinary });
   }
@@ -92,9 +92,9 @@ export class EventChannel {
   }
 
   /** A client that floods is told why, then closed: dropping some of its messages would lose audio or events silently. */
-  private overRate(perSecond: number): void {
+  private overRate(rate: MessageRate): void {
     this.flooded = true;
-    const message = `More than ${perSecond} messages in one second; send audio in larger chunks (20–100 ms each).`;
+    const message = `More than ${rate.perSecond} messages per second (bursts of up to ${rate.burst}); send audio in larger chunks (20–100 ms each).`;
     this.deliver(serverEvent('error', { error: { type: 'invalid_request_error', code: 'rate_limited', message, param: null, event_id: null } }));
     this.opts.onFlood(`rate_limited: ${message}`);
   }

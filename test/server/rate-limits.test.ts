@@ -115,20 +115,18 @@ describe('rate limits trip exactly at their configured number', () => {
     }
   });
 
-  it('messages per second per connection: 5 pass, the 6th within the second closes the socket with 1008 rate_limited', async () => {
+  it('messages per second per connection: a burst of 25 (5 s at 5/s) passes, the 26th closes the socket with 1008 rate_limited', async () => {
     ({ srv } = await server(dir));
     try {
       const ws = await RawClient.connect(`${srv.wsUrl}?agent=widget`);
       await ws.next('session.created');
-      for (let i = 0; i < 5; i++) ws.send({ type: 'input_audio_buffer.clear' });
-      for (let i = 0; i < 5; i++) await ws.next('input_audio_buffer.cleared');
-      assert.equal(ws.ws.readyState, ws.ws.OPEN, 'five messages are within the limit');
-      ws.send({ type: 'input_audio_buffer.clear' });
-      const err = await ws.next('error');
-      assert.equal(err.error.code, 'rate_limited');
+      // Sent together, so that no token comes back (one takes 200 ms) before the 26th.
+      for (let i = 0; i < 26; i++) ws.send({ type: 'input_audio_buffer.clear' });
       const closed = await ws.closed;
       assert.equal(closed.code, 1008);
       assert.match(closed.reason, /^rate_limited/);
+      assert.equal(ws.types().filter((t) => t === 'input_audio_buffer.cleared').length, 25, 'the burst was handled');
+      assert.equal((await ws.next('error')).error.code, 'rate_limited');
     } finally {
       await srv.close();
     }
@@ -136,14 +134,32 @@ describe('rate limits trip exactly at their configured number', () => {
 });
 
 describe('limit primitives', () => {
-  it('MessageRate: a sliding second, exact at the boundary', () => {
+  it('MessageRate: a burst of five seconds\' worth, then the sustained rate', () => {
     let now = 0;
     const rate = new MessageRate(3, () => now);
-    assert.deepEqual([rate.take(), rate.take(), rate.take(), rate.take()], [true, true, true, false]);
-    now = 999;
-    assert.equal(rate.take(), false, 'still within the second of the first three');
-    now = 1000;
-    assert.deepEqual([rate.take(), rate.take(), rate.take(), rate.take()], [true, true, true, false], 'the first three have left the window');
+    assert.equal(rate.burst, 15);
+    const burst = Array.from({ length: 16 }, () => rate.take());
+    assert.deepEqual(burst.slice(0, 15), Array(15).fill(true), 'a full bucket takes fifteen at once');
+    assert.equal(burst[15], false, 'the sixteenth finds it empty');
+    now = 332;
+    assert.equal(rate.take(), false, 'one token takes a third of a second to come back');
+    now = 334;
+    assert.deepEqual([rate.take(), rate.take()], [true, false]);
+    now = 100_000;
+    assert.equal(Array.from({ length: 20 }, () => rate.take()).filter(Boolean).length, 15, 'a long quiet refills the bucket to its size, not beyond');
+  });
+
+  it('MessageRate: real-time audio that a 4 s pause bunched up is not a flood; a sustained flood is', () => {
+    let now = 0;
+    const rate = new MessageRate(200, () => now);
+    // 20 ms frames at real time for 10 s, then 4 s of frames arriving in one instant.
+    for (let i = 0; i < 500; i++, now += 20) assert.equal(rate.take(), true);
+    now += 4000;
+    assert.equal(Array.from({ length: 200 }, () => rate.take()).every(Boolean), true, 'the backlog passes');
+    // Twice the rate, sustained: refused once the burst is used up, within about five seconds.
+    let refusedAt: number | null = null;
+    for (let i = 0; i < 4000 && refusedAt === null; i++, now += 2.5) if (!rate.take()) refusedAt = i;
+    assert.ok(refusedAt !== null && refusedAt > 1000 && refusedAt < 2400, `a flood at 400/s refused after ${refusedAt} messages`);
   });
 
   it('InProcessAdmission: reservations are atomic and released once', async () => {

@@ -297,9 +297,9 @@ describe('POST /v1/realtime/calls: a data channel that floods is told so and the
     try {
       await p.connect(srv.url);
       await p.next('session.created', undefined, 10_000);
-      for (let i = 0; i < 40; i++) p.send({ type: 'session.update', session: { type: 'realtime', instructions: `flood ${i}` } });
+      for (let i = 0; i < 140; i++) p.send({ type: 'session.update', session: { type: 'realtime', instructions: `flood ${i}` } });
       const limited = await p.next('error', (e) => e.error.code === 'rate_limited', 5000);
-      assert.match(limited.error.message, /More than 20 messages in one second/);
+      assert.match(limited.error.message, /More than 20 messages per second \(bursts of up to 100\)/);
       await within(p.channelClosed, 5000, 'the flooding call to close');
       await until(() => srv.server.sessions.size === 0, 5000, 'the session to end');
     } finally {
