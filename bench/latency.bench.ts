@@ -32,26 +32,7 @@ import { SILENCE_MS, type ClientReport, type TurnResult } from './lib/latency-cl
 import { missingAudioTools } from './lib/voice-audio.js';
 import { startLocalServer } from './lib/local-server.js';
 import { environment, writeResult } from './lib/report.js';
-import { quantile, sortedCopy } from '../src/cli/load/percentiles.js';
-
-interface Stats {
-  n: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  min: number;
-  max: number;
-  mean: number;
-}
-
-/** Percentiles by linear interpolation between order statistics (with n ≈ 50, p99 is close to the max). */
-function stats(xs: readonly number[]): Stats | null {
-  if (xs.length === 0) return null;
-  const s = sortedCopy(xs);
-  const q = (p: number): number => quantile(s, p);
-  const r = (x: number): number => Math.round(x * 10) / 10;
-  return { n: s.length, p50: r(q(0.5)), p95: r(q(0.95)), p99: r(q(0.99)), min: r(s[0]!), max: r(s.at(-1)!), mean: r(s.reduce((a, b) => a + b, 0) / s.length) };
-}
+import { summarize as stats, type Summary as Stats } from '../src/cli/load/percentiles.js';
 
 const METRICS = {
   'voice-to-voice': (t: TurnResult['t']) => (t.firstAudio !== null && t.end !== null ? t.firstAudio - t.end - SILENCE_MS : null),

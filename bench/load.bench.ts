@@ -45,6 +45,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { LoadReport } from '../src/cli/load/index.js';
+import { summarize, type Summary } from '../src/cli/load/percentiles.js';
 import { startParleyProcess, type ParleyProcess } from '../test/helpers/parley-process.js';
 import { freePort } from '../test/helpers/server.js';
 import { environment, writeResult } from './lib/report.js';
@@ -210,9 +211,9 @@ interface LoadRun {
     otherLoadPct: number;
   };
   /** GET /healthz round trips every 100 ms during the run, ms: how long Parley's event loop kept a request waiting. */
-  healthzMs: { p50: number; p99: number; max: number } | null;
+  healthzMs: Summary | null;
   /** The same for the upstream (pass-through). */
-  upstreamHealthzMs: { p50: number; p99: number; max: number } | null;
+  upstreamHealthzMs: Summary | null;
   /** Server log lines of the run about connections closed for flooding (rate_limited / 1008), and the first of them. */
   floodLines: { parley: number; upstream: number; first: string | null };
   /** The load tool ran at a raised priority (nice −10): it stands for the callers and the network, which the server cannot slow down. */
@@ -292,15 +293,10 @@ async function runLoad(servers: Servers, transport: Transport, callers: number, 
   const pct = (s: number): number => Math.round((s / wallS) * 1000) / 10;
   const ours = parleyS + (upstreamS ?? 0) + loadCpu;
   const otherS = Math.max(0, ((m1.busy - m0.busy) / (m1.total - m0.total)) * cores * wallS - ours);
-  const quantiles = (xs: number[]): { p50: number; p99: number; max: number } | null => {
-    const sorted = xs.sort((a, b) => a - b);
-    const q = (p: number): number => Math.round(sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! * 10) / 10;
-    return sorted.length === 0 ? null : { p50: q(0.5), p99: q(0.99), max: q(1) };
-  };
   return {
     report,
-    healthzMs: quantiles(healthTimes),
-    upstreamHealthzMs: quantiles(upstreamTimes),
+    healthzMs: summarize(healthTimes),
+    upstreamHealthzMs: summarize(upstreamTimes),
     floodLines: { parley: parleyFlood.length, upstream: upstreamFlood.length, first: (parleyFlood[0] ?? upstreamFlood[0] ?? '').slice(0, 400) || null },
     loadToolNice,
     cpu: {

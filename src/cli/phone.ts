@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { readWav, writeWav } from '../audio/index.js';
-import { parseCommandLine, processIO, UsageError, type CommandIO } from './command.js';
+import { numberOption, parseCommandLine, processIO, serverUrlOption, UsageError, type CommandIO } from './command.js';
 import { describeEnd, TwilioNetwork, TwilioSimError, type CallEnd, type CallEvent, type SimulatedCall } from '../simulators/twilio/index.js';
 
 export const PHONE_USAGE = `Usage: parley phone [options]
@@ -57,13 +57,6 @@ export type PhoneIO = CommandIO;
 /** How long the agent must be quiet, with nothing left to play, to count as finished. */
 const QUIET_MS = 1200;
 
-const number = (name: string, value: string | undefined, min: number): number | undefined => {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < min) throw new PhoneUsageError(`Invalid ${name} "${value}": expected a number ≥ ${min}.`);
-  return n;
-};
-
 export function parsePhoneArgs(argv: string[], env: NodeJS.ProcessEnv = {}): PhoneArgs {
   let v;
   try {
@@ -89,20 +82,14 @@ export function parsePhoneArgs(argv: string[], env: NodeJS.ProcessEnv = {}): Pho
   }
   const help = v.help === true;
   const url = v.url ?? 'http://localhost:3000';
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new PhoneUsageError(`Invalid --url "${url}": expected Parley's public URL, e.g. http://localhost:3000.`);
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new PhoneUsageError(`Invalid --url "${url}": use http:// or https://.`);
+  serverUrlOption(url);
   const authToken = v['auth-token'] ?? env.TWILIO_AUTH_TOKEN ?? '';
   if (!authToken && !help) throw new PhoneUsageError('--auth-token (or $TWILIO_AUTH_TOKEN) is required: the Twilio Auth Token Parley validates signatures with.');
   const accountSid = v['account-sid'] ?? (env.TWILIO_ACCOUNT_SID || undefined);
   if (accountSid !== undefined && !accountSid.startsWith('AC')) throw new PhoneUsageError(`Invalid --account-sid "${accountSid}": Twilio account SIDs start with AC.`);
   if (v.digits !== undefined && !/^[0-9*#]+$/.test(v.digits)) throw new PhoneUsageError(`Invalid --digits "${v.digits}": use the keys 0-9, * and #.`);
-  const hangupAfterMs = number('--hangup-after-ms', v['hangup-after-ms'], 1);
-  const apiPort = number('--api-port', v['api-port'], 0);
+  const hangupAfterMs = numberOption('--hangup-after-ms', v['hangup-after-ms'], { min: 1 });
+  const apiPort = numberOption('--api-port', v['api-port'], { min: 0 });
   if (apiPort !== undefined && (!Number.isInteger(apiPort) || apiPort > 65535)) throw new PhoneUsageError(`Invalid --api-port "${v['api-port']}": expected a port number.`);
   return {
     help,
@@ -112,7 +99,7 @@ export function parsePhoneArgs(argv: string[], env: NodeJS.ProcessEnv = {}): Pho
     from: v.from ?? '+15550100001',
     to: v.to ?? '+15550100000',
     say: v.say ?? [],
-    waitMs: number('--wait-ms', v['wait-ms'], 0) ?? 15_000,
+    waitMs: numberOption('--wait-ms', v['wait-ms'], { min: 0 }) ?? 15_000,
     ...(v.digits !== undefined ? { digits: v.digits } : {}),
     ...(hangupAfterMs !== undefined ? { hangupAfterMs } : {}),
     ...(v.out ? { out: v.out } : {}),

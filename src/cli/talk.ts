@@ -11,7 +11,7 @@ import { Player } from './talk/player.js';
 import { loadAudioTurn, runScript, type ScriptLink, type ScriptTurn } from './talk/script.js';
 import type { TalkTarget } from './talk/session-api.js';
 import { Timeline } from './talk/timeline.js';
-import { parseCommandLine, processIO, type CommandIO } from './command.js';
+import { numberOption, parseCommandLine, processIO, serverUrlOption, type CommandIO } from './command.js';
 
 export const TALK_USAGE = `Usage: parley talk [options]
 
@@ -79,13 +79,6 @@ export interface TalkIO extends CommandIO {
   color: boolean;
 }
 
-const positive = (name: string, value: string | undefined, fallback: number): number => {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new TalkUsageError(`Invalid ${name} "${value}": expected a positive number.`);
-  return n;
-};
-
 export function parseTalkArgs(argv: string[], env: NodeJS.ProcessEnv = {}): TalkArgs {
   let parsed;
   try {
@@ -116,13 +109,7 @@ export function parseTalkArgs(argv: string[], env: NodeJS.ProcessEnv = {}): Talk
   }
   const v = parsed.values;
   const rawUrl = v.url ?? env.PARLEY_URL ?? 'http://localhost:3000';
-  let url: URL;
-  try {
-    url = new URL(rawUrl);
-  } catch {
-    throw new TalkUsageError(`Invalid --url "${rawUrl}": expected the server's address, e.g. http://localhost:3000.`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TalkUsageError(`Invalid --url "${rawUrl}": use http:// or https:// (the client finds the WebSocket itself).`);
+  const url = serverUrlOption(rawUrl);
   for (const [name, value] of Object.entries({ agent: v.agent, key: v.key, 'caller-id': v['caller-id'], voice: v.voice, output: v.output })) {
     if (value === '') throw new TalkUsageError(`--${name} needs a value.`);
   }
@@ -144,8 +131,8 @@ export function parseTalkArgs(argv: string[], env: NodeJS.ProcessEnv = {}): Talk
     ...(v.output ? { output: v.output } : {}),
     pushToTalk: v['push-to-talk'] === true,
     quiet: v.quiet === true,
-    settleMs: positive('--settle-ms', v['settle-ms'], 1500),
-    timeoutMs: positive('--timeout', v.timeout, 60) * 1000,
+    settleMs: numberOption('--settle-ms', v['settle-ms'], { above: 0 }) ?? 1500,
+    timeoutMs: (numberOption('--timeout', v.timeout, { above: 0 }) ?? 60) * 1000,
     ...(v['record-command'] ? { recordCommand: v['record-command'] } : {}),
     ...(v['play-command'] ? { playCommand: v['play-command'] } : {}),
   };

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { UsageError } from '../command.js';
+import { numberOption, serverUrlOption, UsageError } from '../command.js';
 
 export const DEFAULT_SENTENCE = 'What are your opening hours?';
 
@@ -77,16 +77,6 @@ export interface LoadArgs {
   json: boolean;
 }
 
-function number(name: string, value: string | undefined, opts: { min: number; max?: number; integer?: boolean }): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  const max = opts.max ?? Infinity;
-  if (value.trim() === '' || !Number.isFinite(n) || n < opts.min || n > max || (opts.integer === true && !Number.isInteger(n))) {
-    throw new LoadUsageError(`Invalid ${name} "${value}": expected ${opts.integer === true ? 'a whole number' : 'a number'} ≥ ${opts.min}${max < Infinity ? ` and ≤ ${max}` : ''}.`);
-  }
-  return n;
-}
-
 export function parseLoadArgs(argv: string[], env: NodeJS.ProcessEnv = {}): LoadArgs {
   let v;
   try {
@@ -117,13 +107,7 @@ export function parseLoadArgs(argv: string[], env: NodeJS.ProcessEnv = {}): Load
   }
   const help = v.help === true;
   const url = v.url ?? (env.PARLEY_URL || 'http://localhost:3000');
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new LoadUsageError(`Invalid --url "${url}": expected the server's URL, e.g. http://localhost:3000.`);
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new LoadUsageError(`Invalid --url "${url}": use http:// or https://.`);
+  serverUrlOption(url);
   const transport = v.transport ?? 'ws';
   if (transport !== 'ws' && transport !== 'twilio') throw new LoadUsageError(`Invalid --transport "${transport}": use ws or twilio.`);
   const twilioAuthToken = v['twilio-auth-token'] ?? (env.TWILIO_AUTH_TOKEN || undefined);
@@ -136,17 +120,17 @@ export function parseLoadArgs(argv: string[], env: NodeJS.ProcessEnv = {}): Load
   if (sentence.trim() === '') throw new LoadUsageError('--sentence is empty: give the words the callers say.');
   if (v.say !== undefined && v.sentence !== undefined) throw new LoadUsageError('Give --say (a recording) or --sentence (words to synthesize), not both.');
   const key = v.key ?? (env.PARLEY_KEY || undefined);
-  const durationS = number('--duration-s', v['duration-s'], { min: 1 });
+  const durationS = numberOption('--duration-s', v['duration-s'], { min: 1 });
   return {
     help,
     url: url.replace(/\/+$/, ''),
     transport,
-    callers: number('--callers', v.callers, { min: 1, max: 100_000, integer: true }) ?? 1,
-    rampMs: number('--ramp-ms', v['ramp-ms'], { min: 0, max: 3_600_000 }) ?? 1000,
-    turns: number('--turns', v.turns, { min: 1, max: 1000, integer: true }) ?? 1,
+    callers: numberOption('--callers', v.callers, { min: 1, max: 100_000, integer: true }) ?? 1,
+    rampMs: numberOption('--ramp-ms', v['ramp-ms'], { min: 0, max: 3_600_000 }) ?? 1000,
+    turns: numberOption('--turns', v.turns, { min: 1, max: 1000, integer: true }) ?? 1,
     ...(durationS !== undefined ? { durationS } : {}),
-    timeoutS: number('--timeout-s', v['timeout-s'], { min: 1, max: 3600 }) ?? 30,
-    pauseMs: number('--pause-ms', v['pause-ms'], { min: 0, max: 600_000 }) ?? 500,
+    timeoutS: numberOption('--timeout-s', v['timeout-s'], { min: 1, max: 3600 }) ?? 30,
+    pauseMs: numberOption('--pause-ms', v['pause-ms'], { min: 0, max: 600_000 }) ?? 500,
     ...(v.say !== undefined ? { say: v.say } : {}),
     sentence,
     ...(v.agent !== undefined ? { agent: v.agent } : {}),

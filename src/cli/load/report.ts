@@ -2,26 +2,13 @@
 import type { LoadArgs } from './args.js';
 import type { Environment } from './environment.js';
 import { Samples, summarize, type Summary } from './percentiles.js';
-import { FAILURE_REASONS, type CallerResult, type Failure, type FailureReason, type ResponseFigures, type TurnFigures } from './results.js';
+import { FAILURE_REASONS, type CallerResult, type Failure, type FailureReason, type TurnFigures } from './results.js';
 
 /** Send lateness p99 above this (half a frame): the load tool could not keep time, and the run measured it too. */
 export const GENERATOR_LATE_P99_MS = 10;
 
-export interface CallerReport {
-  index: number;
-  ok: boolean;
-  cut: boolean;
-  failures: Failure[];
-  sessionId: string | null;
-  callSid?: string;
-  setupMs: number | null;
-  greetingMs: number | null;
-  greeting: ResponseFigures | null;
-  turns: TurnFigures[];
-  frames: number;
-  frameLatenessMs: { p99: number; max: number } | null;
-  framesLost?: number;
-}
+/** A caller's result as the JSON report gives it: its samples summed up. */
+export type CallerReport = Omit<CallerResult, 'lateness' | 'gaps'> & { frameLatenessMs: { p99: number; max: number } | null };
 
 export interface LoadReport {
   url: string;
@@ -150,23 +137,9 @@ function countAnswers(turns: TurnFigures[]): Record<string, number> {
 }
 
 export function callerReports(results: CallerResult[]): CallerReport[] {
-  return results.map((r) => {
-    const s = summarize(r.lateness.values());
-    return {
-      index: r.index,
-      ok: r.ok,
-      cut: r.cut,
-      failures: r.failures,
-      sessionId: r.sessionId,
-      ...(r.callSid !== undefined ? { callSid: r.callSid } : {}),
-      setupMs: r.setupMs,
-      greetingMs: r.greetingMs,
-      greeting: r.greeting,
-      turns: r.turns,
-      frames: r.frames,
-      frameLatenessMs: s ? { p99: s.p99, max: s.max } : null,
-      ...(r.framesLost !== undefined ? { framesLost: r.framesLost } : {}),
-    };
+  return results.map(({ lateness, gaps: _gaps, ...rest }) => {
+    const s = summarize(lateness.values());
+    return { ...rest, frameLatenessMs: s ? { p99: s.p99, max: s.max } : null };
   });
 }
 

@@ -80,3 +80,29 @@ export class CallerFailure extends Error {
 
 /** Thrown inside a caller's script when the run is stopped (--duration-s, Ctrl-C). */
 export class CallerStopped extends Error {}
+
+/** What every simulated caller is given, whatever its transport. */
+export interface CallerScript {
+  index: number;
+  /** Utterances to say, each answered before the next. */
+  turns: number;
+  timeoutMs: number;
+  /** Silence before each utterance, ms. */
+  pauseMs: number;
+  stop: AbortSignal;
+}
+
+/**
+ * Plays a caller's script and records how it ended: through (`ok`, until its own checks say
+ * otherwise), cut short by the run's stop, or failed and why. Never throws.
+ */
+export async function playScript(result: CallerResult, script: () => Promise<void>): Promise<void> {
+  try {
+    await script();
+    result.ok = true;
+  } catch (err) {
+    if (err instanceof CallerStopped) result.cut = true;
+    else if (err instanceof CallerFailure) result.failures.push(err.failure);
+    else result.failures.push({ reason: 'error_event', detail: `the load tool failed: ${(err as Error).stack ?? String(err)}` });
+  }
+}

@@ -12,11 +12,10 @@
 import { performance } from 'node:perf_hooks';
 import { describeEnd, TwilioSimError, type CallEnd, type ServerMessage, type SimulatedCall, type TwilioNetwork } from '../../simulators/twilio/index.js';
 import { PlayoutMeter } from './playout.js';
-import { CallerFailure, CallerStopped, newResult, type CallerResult, type Failure, type ResponseFigures } from './results.js';
-import { pause, Wakeup } from './wait.js';
+import { CallerFailure, CallerStopped, newResult, playScript, type CallerResult, type CallerScript, type Failure, type ResponseFigures } from './results.js';
+import { greetingBegun, pause, Wakeup } from './wait.js';
 
-export interface TwilioCallerOptions {
-  index: number;
+export interface TwilioCallerOptions extends CallerScript {
   net: TwilioNetwork;
   /** The server's public URL (its PUBLIC_URL). */
   baseUrl: string;
@@ -25,17 +24,12 @@ export interface TwilioCallerOptions {
   speech: Int16Array;
   rest: Int16Array;
   rate: number;
-  turns: number;
-  timeoutMs: number;
-  pauseMs: number;
-  stop: AbortSignal;
 }
 
 /** µ-law 8 kHz: 160 bytes per 20 ms. */
 const FRAME_BYTES = 160;
 /** The agent counts as finished once nothing is left to play and nothing came for this long. */
 const QUIET_MS = 800;
-const GREETING_WAIT_MS = 5000;
 
 export class TwilioCaller {
   readonly result: CallerResult;
@@ -51,27 +45,19 @@ export class TwilioCaller {
   }
 
   async run(): Promise<CallerResult> {
-    try {
-      await this.script();
-      this.result.ok = true;
-    } catch (err) {
-      if (err instanceof CallerStopped) this.result.cut = true;
-      else if (err instanceof CallerFailure) this.fail(err.failure);
-      else this.fail({ reason: 'error_event', detail: `the load tool failed: ${(err as Error).stack ?? String(err)}` });
-    } finally {
-      await this.hangUp();
-      for (const m of this.meters) m.finish();
-      this.result.frames = this.meters.reduce((n, m) => n + m.frames, 0);
-      const call = this.call;
-      if (call) {
-        this.result.framesLost = call.framesLost;
-        if (call.errors.length > 0) this.fail({ reason: 'error_event', detail: `${call.errors.length} protocol problem(s) on the stream; the first: ${call.errors[0]}` });
-        if (this.end && this.end.by !== 'caller' && !this.result.cut && !this.result.failures.some((f) => f.reason === 'closed_early')) {
-          this.fail({ reason: 'closed_early', detail: `the call ended before the caller hung up: ${describeEnd(this.end)}` });
-        }
+    await playScript(this.result, () => this.script());
+    await this.hangUp();
+    for (const m of this.meters) m.finish();
+    this.result.frames = this.meters.reduce((n, m) => n + m.frames, 0);
+    const call = this.call;
+    if (call) {
+      this.result.framesLost = call.framesLost;
+      if (call.errors.length > 0) this.fail({ reason: 'error_event', detail: `${call.errors.length} protocol problem(s) on the stream; the first: ${call.errors[0]}` });
+      if (this.end && this.end.by !== 'caller' && !this.result.cut && !this.result.failures.some((f) => f.reason === 'closed_early')) {
+        this.fail({ reason: 'closed_early', detail: `the call ended before the caller hung up: ${describeEnd(this.end)}` });
       }
-      this.result.ok = this.result.ok && this.result.failures.length === 0;
     }
+    this.result.ok &&= this.result.failures.length === 0;
     return this.result;
   }
 
@@ -135,9 +121,7 @@ export class TwilioCaller {
     });
 
     // The greeting, if the agent has one.
-    await this.wake.until(() => greeting.started, GREETING_WAIT_MS, () => new Error('no greeting'), stop, () => this.endedFailure()).catch((err: unknown) => {
-      if (err instanceof CallerStopped || err instanceof CallerFailure) throw err;
-    });
+    await greetingBegun(this.wake, () => greeting.started, stop, () => this.endedFailure());
     if (greeting.started) {
       this.result.greetingMs = round(greeting.firstAt - dialAt);
       await this.silent('the greeting');

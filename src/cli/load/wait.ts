@@ -1,4 +1,7 @@
-import { CallerStopped } from './results.js';
+import { CallerFailure, CallerStopped } from './results.js';
+
+/** The longest wait for a greeting to begin: agents without one say nothing. */
+const GREETING_WAIT_MS = 5000;
 
 /** How often a condition is checked between notifications (conditions on time: play-out ends). */
 const POLL_MS = 50;
@@ -55,5 +58,15 @@ export function pause(ms: number, stop: AbortSignal): Promise<void> {
       resolve();
     }, ms);
     stop.addEventListener('abort', onStop, { once: true });
+  });
+}
+
+/**
+ * Waits for the agent's greeting to begin, for at most GREETING_WAIT_MS: an agent without one
+ * is not a failure. A stop or a failure `fail()` reports (the call ended) still ends the script.
+ */
+export async function greetingBegun(wake: Wakeup, begun: () => boolean, stop: AbortSignal, fail: () => Error | null): Promise<void> {
+  await wake.until(begun, GREETING_WAIT_MS, () => new Error('no greeting'), stop, fail).catch((err: unknown) => {
+    if (err instanceof CallerStopped || err instanceof CallerFailure) throw err;
   });
 }

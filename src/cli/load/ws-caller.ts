@@ -10,32 +10,25 @@ import { realtimeUrl, refused, unreachable } from '../talk/session-api.js';
 import type { ClockSubscriber, FrameClock } from './frame-clock.js';
 import type { Samples } from './percentiles.js';
 import { FRAME_MS, PlayoutMeter } from './playout.js';
-import { CallerFailure, CallerStopped, newResult, type CallerResult, type Failure, type ResponseFigures } from './results.js';
+import { CallerFailure, CallerStopped, newResult, playScript, type CallerResult, type CallerScript, type Failure, type ResponseFigures } from './results.js';
 import type { WsFrames } from './utterance.js';
-import { pause, Wakeup } from './wait.js';
+import { greetingBegun, pause, Wakeup } from './wait.js';
 
-export interface WsCallerOptions {
-  index: number;
+export interface WsCallerOptions extends CallerScript {
   /** The server's http(s) URL. */
   base: URL;
   agent?: string;
   key?: string;
   clock: FrameClock;
   frames: WsFrames;
-  turns: number;
-  timeoutMs: number;
-  pauseMs: number;
   /** Where every frame's send lateness goes (ms), all callers together. */
   sendLateness: Samples;
-  stop: AbortSignal;
 }
 
 /** PCM16 24 kHz: 960 bytes per 20 ms. */
 const FRAME_BYTES = 960;
 /** After an answer's last response, this long without a new one (a tool's follow-up) before it counts as finished. */
 const SETTLE_MS = 800;
-/** The longest wait for a greeting to begin after `session.created`: agents without one say nothing. */
-const GREETING_WAIT_MS = 5000;
 
 interface Track {
   id: string;
@@ -90,17 +83,10 @@ export class WsCaller implements ClockSubscriber {
   }
 
   async run(): Promise<CallerResult> {
-    try {
-      await this.script();
-      this.result.ok = this.result.failures.length === 0;
-    } catch (err) {
-      if (err instanceof CallerStopped) this.result.cut = true;
-      else if (err instanceof CallerFailure) this.fail(err.failure);
-      else this.fail({ reason: 'error_event', detail: `the load tool failed: ${(err as Error).stack ?? String(err)}` });
-    } finally {
-      await this.hangUp();
-      this.result.frames = this.tracks.reduce((n, t) => n + t.meter.frames, 0);
-    }
+    await playScript(this.result, () => this.script());
+    await this.hangUp();
+    this.result.frames = this.tracks.reduce((n, t) => n + t.meter.frames, 0);
+    this.result.ok &&= this.result.failures.length === 0;
     return this.result;
   }
 
@@ -114,9 +100,7 @@ export class WsCaller implements ClockSubscriber {
     await this.until(() => this.sessionCreated, timeoutMs, () => ({ reason: 'setup_failed', detail: `no session.created within ${timeoutMs / 1000} s of the connection` }));
 
     // The greeting, if the agent has one: it starts right after session.created.
-    await this.wake.until(() => this.tracks.length > 0, GREETING_WAIT_MS, () => new Error('no greeting'), stop, () => this.closedFailure()).catch((err: unknown) => {
-      if (err instanceof CallerStopped || err instanceof CallerFailure) throw err;
-    });
+    await greetingBegun(this.wake, () => this.tracks.length > 0, stop, () => this.closedFailure());
     if (this.tracks.length > 0) {
       await this.until(() => this.tracks[0]!.meter.started || this.tracks[0]!.done, timeoutMs, () => ({ reason: 'no_answer', detail: `the greeting's audio did not start within ${timeoutMs / 1000} s` }));
       const greeting = this.tracks[0]!;
