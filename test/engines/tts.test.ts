@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { rmsDbfs, writeWav } from '../../src/audio/index.js';
 import type { SpeechChunk } from '../../src/engines/local/providers.js';
@@ -247,6 +248,52 @@ test('several sentences: 100 ms chunks across sentence boundaries, at most two p
   assert.equal(chunks.map((c) => c.text).join(''), text);
   assert.equal(normalize(chunks.map((c) => c.text).join('')), normalize(text));
   for (const child of children) await exitOf(child, 1000);
+});
+
+test('a sentence is cached once espeak-ng has finished it, not once it has been played: a second stream started meanwhile spawns nothing and hears the same', { skip: espeakMissing }, async () => {
+  const closes: Promise<unknown>[] = [];
+  const tts = new EspeakSynthesizer({ onSpawn: (child) => closes.push(once(child, 'close')) });
+  const text = 'What day works for you?'; // shorter than the 2 s espeak-ng may write ahead of its reader
+  const opts = { voice: 'alloy', speed: 1, signal: signal() };
+  try {
+    const first = tts.synthesize(text, opts)[Symbol.asyncIterator]();
+    const head = await first.next();
+    assert.equal(head.done, false);
+    assert.equal(closes.length, 1);
+    await closes[0]; // espeak-ng is done; the first stream has read one chunk of many
+    const second: SpeechChunk[] = [];
+    for await (const chunk of tts.synthesize(text, opts)) second.push(chunk);
+    assert.equal(closes.length, 1, 'the second stream started no espeak-ng');
+    const rest: SpeechChunk[] = [head.value as SpeechChunk];
+    for (let r = await first.next(); !r.done; r = await first.next()) rest.push(r.value);
+    assert.ok(rest.length > 5, `the first stream had ${rest.length} chunks`);
+    assert.deepEqual(joinSamples(second), joinSamples(rest), 'the cached speech is the whole of it');
+    assert.equal(second.map((c) => c.text).join(''), text);
+  } finally {
+    await tts.close();
+  }
+});
+
+test('a stream aborted before espeak-ng has finished caches nothing: the sentence is synthesized again, whole', { skip: espeakMissing }, async () => {
+  let spawned = 0;
+  const tts = new EspeakSynthesizer({ onSpawn: () => spawned++ });
+  try {
+    const ac = new AbortController();
+    const iter = tts.synthesize(LONG_SENTENCE, { voice: 'alloy', speed: 1, signal: ac.signal })[Symbol.asyncIterator]();
+    await iter.next();
+    ac.abort();
+    assert.equal((await iter.next()).done, true);
+    const whole = await (async () => {
+      const out: SpeechChunk[] = [];
+      for await (const c of tts.synthesize(LONG_SENTENCE, { voice: 'alloy', speed: 1, signal: signal() })) out.push(c);
+      return out;
+    })();
+    assert.ok(spawned >= 2, `a killed run is not reused (${spawned} spawns)`);
+    assert.equal(whole.map((c) => c.text).join(''), LONG_SENTENCE);
+    assert.ok(joinSamples(whole).length / RATE > 10, 'the second reading is the whole sentence');
+  } finally {
+    await tts.close();
+  }
 });
 
 test('aborting after the first chunk ends the stream at once and kills the process', { skip: espeakMissing }, async (t) => {

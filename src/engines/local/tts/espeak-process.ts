@@ -1,11 +1,25 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { concatPcm16 } from '../../../audio/pcm16.js';
 import { ESPEAK_INSTALL_COMMAND, TtsError } from './errors.js';
+import type { CachedSpeech } from './speech-cache.js';
 import { WavStreamParser } from './wav-stream.js';
 
 // Samples buffered ahead of the reader before the pipe is paused (espeak-ng then blocks on its
 // write, so a long text never piles up in memory): 2 s at 22050 Hz.
 const HIGH_WATER_SAMPLES = 44100;
 const STDERR_LIMIT = 2048;
+// The longest output kept whole for `onComplete` (a segment is at most a few hundred characters: ~30 s).
+const KEEP_MAX_SAMPLES = 60 * 22050;
+
+export interface EspeakProcessHooks {
+  /** Called with each espeak-ng child process as it starts. */
+  onSpawn?: (child: ChildProcess) => void;
+  /**
+   * Called with the whole output when the process has ended normally, as soon as it has (not
+   * when the reader gets to the end, which may be seconds later at real-time pace).
+   */
+  onComplete?: (speech: CachedSpeech) => void;
+}
 
 /**
  * One espeak-ng run writing a WAV stream to stdout, read as sample blocks while it runs.
@@ -29,8 +43,12 @@ export class EspeakProcess {
   #waiter: { resolve: (block: Int16Array | null) => void; reject: (error: Error) => void } | undefined;
   #stderr = '';
   #markExited!: () => void;
+  /** Every block received, for `onComplete`; null when there is none or the output grew too long. */
+  #kept: Int16Array[] | null;
 
-  constructor(binary: string, args: readonly string[], onSpawn?: (child: ChildProcess) => void) {
+  constructor(binary: string, args: readonly string[], hooks: EspeakProcessHooks = {}) {
+    const { onSpawn, onComplete } = hooks;
+    this.#kept = onComplete ? [] : null;
     this.#binary = binary;
     this.exited = new Promise<void>((resolve) => (this.#markExited = resolve));
     let child: ChildProcess;
@@ -60,6 +78,9 @@ export class EspeakProcess {
         } else {
           this.#state = 'done';
           this.#wake();
+          const { sampleRate, channels } = this.#parser.format;
+          if (this.#kept && channels === 1) onComplete?.({ samples: concatPcm16(this.#kept), sampleRate });
+          this.#kept = null;
         }
         return;
       }
@@ -86,6 +107,10 @@ export class EspeakProcess {
       }
       if (samples.length === 0) return;
       this.#received += samples.length;
+      if (this.#kept) {
+        if (this.#received > KEEP_MAX_SAMPLES) this.#kept = null;
+        else this.#kept.push(samples);
+      }
       if (this.#waiter !== undefined) {
         const waiter = this.#waiter;
         this.#waiter = undefined;
@@ -155,6 +180,7 @@ export class EspeakProcess {
 
   /** Stops the process now (if still running) and drops what it produced. */
   kill(): void {
+    this.#kept = null;
     this.#queue = [];
     this.#queued = 0;
     if (this.#state === 'running') this.#state = 'killed';
@@ -168,6 +194,7 @@ export class EspeakProcess {
     if (this.#state !== 'running') return;
     this.#state = 'failed';
     this.#error = error;
+    this.#kept = null;
     this.#queue = [];
     this.#queued = 0;
     this.#wake();

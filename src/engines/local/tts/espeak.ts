@@ -1,5 +1,4 @@
 import { execFile, type ChildProcess } from 'node:child_process';
-import { concatPcm16 } from '../../../audio/pcm16.js';
 import { CachedSegment, SpeechCache } from './speech-cache.js';
 import type { SpeechChunk, SpeechSynthesizer, SynthesisOptions } from '../providers.js';
 import { ESPEAK_INSTALL_COMMAND, TtsError } from './errors.js';
@@ -140,7 +139,10 @@ export class EspeakSynthesizer implements SpeechSynthesizer {
         const args = ['--stdout', '-b', '1', '-v', voice, '-p', String(pitch), '-s', String(wpm)];
         if (this.#dataPath !== undefined) args.push(`--path=${this.#dataPath}`);
         args.push('--', segment.spoken);
-        proc = new EspeakProcess(this.#binary, args, this.#onSpawn);
+        const key = keyOf(index);
+        // Cached as soon as espeak-ng is done, not when this stream has played it: calls that
+        // start together say the same greeting, and each spawn blocks the event loop.
+        proc = new EspeakProcess(this.#binary, args, { onSpawn: this.#onSpawn, onComplete: (speech) => this.#cache.set(key, speech) });
         processes[index] = proc;
         this.#processes.add(proc);
         const started = proc;
@@ -168,16 +170,10 @@ export class EspeakSynthesizer implements SpeechSynthesizer {
           continue;
         }
         let prefetched = false;
-        // What a real run says, kept for the next time this sentence is spoken.
-        const heard: Int16Array[] | null = proc instanceof EspeakProcess ? [] : null;
         for (;;) {
           const block = await proc.read();
           if (stop.signal.aborted) return;
-          if (block === null) {
-            if (heard && proc.sampleRate !== undefined) this.#cache.set(keyOf(index), { samples: concatPcm16(heard), sampleRate: proc.sampleRate });
-            break;
-          }
-          heard?.push(block);
+          if (block === null) break;
           if (proc.channels !== 1) {
             throw new TtsError('tts_failed', `espeak-ng produced ${proc.channels} channels, expected mono`);
           }
