@@ -1,3 +1,5 @@
+// test-runner: alone — a hundred calls at once on two cores: beside another test file, this would
+// measure a share of the machine (scripts/run-tests.mjs runs it after the others).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { SessionDetail } from '../../src/store/types.js';
@@ -150,7 +152,10 @@ describe(`${CALLS} concurrent phone calls, each booking by voice (embedded engin
       const confirmation = detail.transcript.find((x) => x.role === 'assistant' && x.text.startsWith("You're all set"));
       if (!confirmation) problems.push(`${where}: no confirmation; the agent said ${JSON.stringify(detail.transcript.filter((x) => x.role === 'assistant').map((x) => x.text))}`);
       // What the caller heard: the greeting and the confirmation, each played and acknowledged in full.
-      if (call.marks.some((m) => m.discarded) || call.clears > 0) problems.push(`${where}: audio was cleared`);
+      if (call.marks.some((m) => m.discarded) || call.clears > 0) {
+        const clears = call.timeline.filter((e) => e.type === 'clear').map((e) => `at ${e.atMs} ms: ${e.detail}`);
+        problems.push(`${where}: audio was cleared (${clears.join('; ')}); transcript ${JSON.stringify(detail.transcript.map((x) => `${x.role}: ${x.text}`))}`);
+      }
       if (call.marks.length < 150) problems.push(`${where}: only ${call.marks.length} frames heard`);
       if (call.errors.length > 0) problems.push(`${where}: protocol errors ${call.errors.slice(0, 3).join('; ')}`);
     }
