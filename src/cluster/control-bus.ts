@@ -61,12 +61,23 @@ export class ControlBus {
       }, timeoutMs);
       this.pending.set(id, { resolve, timer });
     });
-    const receivers = await this.pub.publish(channel(node), JSON.stringify({ kind: 'request', id, from: this.nodeId, ...req } satisfies ControlRequest));
-    if (receivers === 0) {
+    // Whatever stops the request here (Redis away, nobody listening) must also disarm its timer:
+    // a timeout rejecting later, with nobody awaiting the reply, would be an unhandled rejection.
+    const giveUp = (): void => {
       const p = this.pending.get(id);
       if (p) clearTimeout(p.timer);
       this.pending.delete(id);
       reply.catch(() => undefined);
+    };
+    let receivers: number;
+    try {
+      receivers = await this.pub.publish(channel(node), JSON.stringify({ kind: 'request', id, from: this.nodeId, ...req } satisfies ControlRequest));
+    } catch (err) {
+      giveUp();
+      throw err;
+    }
+    if (receivers === 0) {
+      giveUp();
       throw new ControlError('node_unreachable', `Node ${node} is not connected to Redis (stopped or crashed).`);
     }
     return reply;

@@ -73,4 +73,21 @@ describe('shared state in a real Redis', () => {
     await a.close();
     await b.close();
   });
+
+  it('a request whose publish fails (Redis gone) rejects with that error and leaves no timer to fire later', async () => {
+    const pub = client();
+    const a = await ControlBus.start(pub, client(), 'bus-c', logger);
+    pub.disconnect();
+    const rejections: unknown[] = [];
+    const onRejection = (err: unknown): void => void rejections.push(err);
+    process.on('unhandledRejection', onRejection);
+    try {
+      await assert.rejects(a.ask('bus-b', { op: 'end_session', sessionId: 'sess_x', reason: 'test' }, 200), (err: unknown) => !(err instanceof ControlError) && /Connection is closed/.test((err as Error).message));
+      await sleep(400); // past the request's own timeout
+      assert.deepEqual(rejections, [], 'the timeout did not fire afterwards');
+    } finally {
+      process.off('unhandledRejection', onRejection);
+      await a.close();
+    }
+  });
 });
