@@ -1,11 +1,8 @@
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import type { NodeCapacity } from '../server/limits/node-capacity.js';
 
-/** What the node metrics read at each scrape. */
-export interface NodeStatus {
-  maxSessions: number;
-  isDraining(): boolean;
-  isFull(): boolean;
-}
+/** What the node metrics read at each scrape: the node's capacity itself. */
+export type NodeStatus = Pick<NodeCapacity, 'max' | 'size' | 'state'>;
 
 /**
  * The process's own metrics (event-loop lag, RSS, handles, GC, CPU): one set per process, as
@@ -26,13 +23,13 @@ export function processMetrics(): Registry {
 /** This node's capacity and state, read when scraped. */
 export function registerNodeMetrics(registry: Registry, node: NodeStatus): void {
   const registers = [registry];
-  new Gauge({ name: 'parley_node_max_sessions', help: 'Sessions this node holds at most (PARLEY_MAX_SESSIONS).', registers }).set(node.maxSessions);
+  new Gauge({ name: 'parley_node_max_sessions', help: 'Sessions this node holds at most (PARLEY_MAX_SESSIONS).', registers }).set(node.max);
   new Gauge({
     name: 'parley_node_draining',
     help: '1 while this node is draining (shutting down: no new sessions).',
     registers,
     collect() {
-      this.set(node.isDraining() ? 1 : 0);
+      this.set(node.state === 'draining' ? 1 : 0);
     },
   });
   new Gauge({
@@ -40,7 +37,7 @@ export function registerNodeMetrics(registry: Registry, node: NodeStatus): void 
     help: '1 while this node holds its maximum of sessions and refuses new ones.',
     registers,
     collect() {
-      this.set(node.isFull() ? 1 : 0);
+      this.set(node.size >= node.max ? 1 : 0);
     },
   });
 }

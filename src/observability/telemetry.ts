@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { PriceTable } from '../session/cost.js';
 import type { SessionRegistry } from '../session/registry.js';
@@ -15,6 +16,7 @@ export interface TelemetryDeps {
   /** Every live session passes through it: sessions are counted from its `onAdd`. */
   sessions: SessionRegistry;
   node: NodeStatus;
+  logger: Logger;
 }
 
 /** Who a session is, for its telemetry. */
@@ -38,6 +40,7 @@ export class Telemetry {
     private readonly metrics: ParleyMetrics | null,
     private readonly tracer: TurnTracer | null,
     private readonly prices: PriceTable,
+    private readonly logger: Logger,
   ) {}
 
   static async create(config: Config, deps: TelemetryDeps): Promise<Telemetry> {
@@ -45,7 +48,7 @@ export class Telemetry {
     metrics?.sessions.watch(deps.sessions);
     const endpoint = config.telemetry.otlpEndpoint;
     const tracer = endpoint ? new (await import('./turn-tracer.js')).TurnTracer(endpoint, config.cluster.nodeId) : null;
-    return new Telemetry(metrics, tracer, config.pricing);
+    return new Telemetry(metrics, tracer, config.pricing, deps.logger);
   }
 
   /** Serves `GET /metrics` when metrics are on. */
@@ -65,8 +68,8 @@ export class Telemetry {
     return this.metrics?.audio.meter(transport);
   }
 
-  /** Sends the traces still buffered. */
+  /** Sends the traces still buffered. Never throws: a collector that is away must not keep the rest of shutdown (the store) from closing. */
   async close(): Promise<void> {
-    await this.tracer?.close();
+    await this.tracer?.close().catch((err: unknown) => this.logger.warn({ err }, 'could not send the last traces to the OTLP endpoint'));
   }
 }

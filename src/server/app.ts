@@ -78,7 +78,7 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Par
   tagSessionIds(config.cluster.nodeId);
   const cluster = await createCluster(config, { sessions, logger: deps.logger });
   const node = new NodeCapacity(config.limits.maxSessions);
-  const telemetry = await Telemetry.create(config, { sessions, node: { maxSessions: node.max, isDraining: () => node.state === 'draining', isFull: () => node.size >= node.max } });
+  const telemetry = await Telemetry.create(config, { sessions, node, logger: deps.logger });
   const recordings = recordingStore(config, deps.agents);
   const keys = deps.store ? new ApiKeyStore(deps.store.db) : undefined;
   const signingKey = tokenKey(config.server.tokenSecret);

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import { OPUS_FRAME_SAMPLES, OpusDecoder, OpusEncoder } from '../../src/audio/index.js';
 import type { FrameMeter, OutboundMeter } from '../../src/observability/audio-meter.js';
 import { ParleyMetrics } from '../../src/observability/metrics.js';
+import { NodeCapacity } from '../../src/server/limits/node-capacity.js';
 import { PCM24K_FRAMES, Playout } from '../../src/transports/playout/playout.js';
 import { InboundStream } from '../../src/transports/twilio/inbound.js';
 import { InboundAudio } from '../../src/transports/webrtc/inbound.js';
@@ -108,7 +109,7 @@ describe('audio frames: what the transports count', () => {
   });
 
   it('the meters of a transport are Prometheus counters by direction, at zero until something happens', async () => {
-    const metrics = new ParleyMetrics({ maxSessions: 1, isDraining: () => false, isFull: () => false });
+    const metrics = new ParleyMetrics(new NodeCapacity(1));
     const twilio = metrics.audio.meter('twilio');
     assert.equal(metrics.audio.meter('twilio'), twilio, 'one meter per transport');
     new InboundStream(() => undefined, () => 0, twilio.inbound).frame(0, ulaw(1), 160);

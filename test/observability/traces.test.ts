@@ -1,8 +1,17 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
+import pino from 'pino';
+import { loadConfig } from '../../src/config/load.js';
+import { Telemetry } from '../../src/observability/telemetry.js';
+import type { TurnTracer } from '../../src/observability/turn-tracer.js';
+import { NodeCapacity } from '../../src/server/limits/node-capacity.js';
+import { SessionRegistry } from '../../src/session/registry.js';
 import { openStore } from '../../src/store/index.js';
 import type { SessionDetail, Store } from '../../src/store/types.js';
 import { RawClient, spokenText } from '../helpers/realtime-client.js';
@@ -154,5 +163,25 @@ describe('one OpenTelemetry trace per voice turn, sent over OTLP/HTTP', { skip: 
     assert.ok(span('stt').endMs <= span('model.first_output').endMs, 'transcript before the first output');
     assert.ok(tool.startMs >= span('model.first_output').endMs - 1, 'the tool runs after the model asked for it');
     assert.ok(tool.endMs <= span('audio.first_byte').endMs, 'the answer is spoken after the tool returned');
+  });
+});
+
+describe('a collector that cannot be reached', () => {
+  it('closing the telemetry logs the failed export and resolves, so shutdown goes on to close the store', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parley-otel-'));
+    const warnings: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(String(JSON.parse(line).msg)) });
+    try {
+      // Port 1 on loopback: nothing listens, the export is refused.
+      const config = loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1' }, dir);
+      const telemetry = await Telemetry.create(config, { sessions: new SessionRegistry(), node: new NodeCapacity(1), logger });
+      // A turn as a session would trace it (the tracer is private: a voice turn needs the embedded engine's tools).
+      const tracer = (telemetry as unknown as { tracer: TurnTracer }).tracer;
+      tracer.turn({ sessionId: 'sess_x', agent: 'a', transport: 'websocket', engine: 'local' }, { itemId: 'item_x', transcriptMs: 1, firstOutputMs: 2, firstAudioMs: 3, toolMs: null, startedAt: Date.now(), durationMs: 10 }, []);
+      await telemetry.close();
+      assert.deepEqual(warnings, ['could not send the last traces to the OTLP endpoint']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
