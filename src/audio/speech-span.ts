@@ -3,17 +3,17 @@
  * times a caller's "end of speech" from, and what the tests and benchmarks trim speech with.
  */
 
-/** Level of each 10 ms frame in dBFS (−100 for digital silence); a partial last frame is left out. */
+import { DBFS_FLOOR, rms, rmsDbfs } from './levels.js';
+
+/** Level of each 10 ms frame in dBFS (DBFS_FLOOR for digital silence); a partial last frame is left out. */
 export function frameLevels(samples: Int16Array, rate: number): number[] {
-  const frame = rate / 100;
   const levels: number[] = [];
-  for (let i = 0; i + frame <= samples.length; i += frame) {
-    let sum = 0;
-    for (let j = i; j < i + frame; j++) sum += samples[j]! ** 2;
-    levels.push(sum > 0 ? Math.max(-100, 10 * Math.log10(sum / frame / 32768 ** 2)) : -100);
-  }
+  for (let k = 0; frameStart(k + 1, rate) <= samples.length; k++) levels.push(rmsDbfs(samples.subarray(frameStart(k, rate), frameStart(k + 1, rate))));
   return levels;
 }
+
+/** Where 10 ms frame `k` starts, in samples (whole samples: at 22 050 Hz a frame is 220.5). */
+const frameStart = (k: number, rate: number): number => Math.floor((k * rate) / 100);
 
 export interface SpeechSpan {
   /** Start of the first and end of the last 10 ms frame within 40 dB of the loudest frame. */
@@ -30,14 +30,12 @@ export interface SpeechSpan {
  */
 export function speechSpan(samples: Int16Array, rate: number): SpeechSpan {
   const levels = frameLevels(samples, rate);
-  if (levels.length === 0) return { startMs: 0, endMs: 0, rms: 0 };
-  const loudest = Math.max(...levels);
+  // A loop, not Math.max(...levels): a long recording has too many frames for the argument list.
+  let loudest = DBFS_FLOOR;
+  for (const level of levels) loudest = Math.max(loudest, level);
+  if (loudest <= DBFS_FLOOR) return { startMs: 0, endMs: 0, rms: 0 };
   const first = levels.findIndex((level) => level > loudest - 40);
-  if (first < 0) return { startMs: 0, endMs: 0, rms: 0 };
   let last = levels.length - 1;
   while (levels[last]! <= loudest - 40) last--;
-  const frame = rate / 100;
-  let sum = 0;
-  for (let i = first * frame; i < (last + 1) * frame; i++) sum += samples[i]! ** 2;
-  return { startMs: first * 10, endMs: (last + 1) * 10, rms: Math.sqrt(sum / ((last + 1 - first) * frame)) };
+  return { startMs: first * 10, endMs: (last + 1) * 10, rms: rms(samples.subarray(frameStart(first, rate), frameStart(last + 1, rate))) * 32768 };
 }

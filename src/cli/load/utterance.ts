@@ -5,7 +5,7 @@
  * voice-to-voice latency runs from the caller's last sound, not from the end of the file.
  */
 import { readFileSync } from 'node:fs';
-import { readWav, resample } from '../../audio/index.js';
+import { clampInt16, concatPcm16, pcm16ToBytes, readWav, resample } from '../../audio/index.js';
 import { speechSpan } from '../../audio/speech-span.js';
 import { WhiteNoise } from '../../audio/white-noise.js';
 import { EspeakSynthesizer } from '../../engines/local/tts/index.js';
@@ -51,12 +51,7 @@ export async function synthesizeUtterance(sentence: string): Promise<Utterance> 
   } finally {
     await tts.close();
   }
-  const all = new Int16Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    all.set(c, at);
-    at += c.length;
-  }
+  const all = concatPcm16(chunks);
   const span = speechSpan(all, rate);
   if (span.endMs === 0) throw new Error(`espeak-ng said nothing for "${sentence}"`);
   const samples = all.slice(Math.floor((span.startMs * rate) / 1000), Math.ceil((span.endMs * rate) / 1000));
@@ -80,7 +75,7 @@ export interface WsFrames {
   speechEndFrame: number;
 }
 
-const append = (pcm: Int16Array): Buffer => Buffer.from(`{"type":"input_audio_buffer.append","audio":"${Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength).toString('base64')}"}`, 'utf8');
+const append = (pcm: Int16Array): Buffer => Buffer.from(`{"type":"input_audio_buffer.append","audio":"${pcm16ToBytes(pcm).toString('base64')}"}`, 'utf8');
 
 export function wsFrames(u: Utterance): WsFrames {
   const speech24 = u.rate === WS_RATE ? u.samples : resample(u.samples, u.rate, WS_RATE);
@@ -88,7 +83,7 @@ export function wsFrames(u: Utterance): WsFrames {
   const frame = (from: Int16Array | null, offset: number): Buffer => {
     const out = new Int16Array(WS_FRAME);
     const hiss = noise.next(WS_FRAME);
-    for (let i = 0; i < WS_FRAME; i++) out[i] = Math.max(-32768, Math.min(32767, Math.round((from?.[offset + i] ?? 0) + hiss[i]! * MIC_FLOOR_RMS)));
+    for (let i = 0; i < WS_FRAME; i++) out[i] = clampInt16(Math.round((from?.[offset + i] ?? 0) + hiss[i]! * MIC_FLOOR_RMS));
     return append(out);
   };
   const noiseFrames = Array.from({ length: NOISE_FRAMES }, () => frame(null, 0));
