@@ -12,6 +12,7 @@ import { loadAudioTurn, runScript, type ScriptLink, type ScriptTurn } from './ta
 import type { TalkTarget } from './talk/session-api.js';
 import { Timeline } from './talk/timeline.js';
 import { numberOption, parseCommandLine, processIO, serverUrlOption, type CommandIO } from './command.js';
+import { waitUntil } from '../util/wait-until.js';
 
 export const TALK_USAGE = `Usage: parley talk [options]
 
@@ -254,11 +255,6 @@ async function talk(args: TalkArgs, io: TalkIO): Promise<void> {
 async function waitForSession(conv: Conversation, timeoutMs: number): Promise<void> {
   await waitUntil(() => conv.started || conv.ended, timeoutMs);
   if (!conv.started && !conv.ended) throw new TalkError('no_session', `Connected, but the server did not start the session within ${Math.round(timeoutMs / 1000)} s; its log says why.`);
-}
-
-async function waitUntil(cond: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!cond() && performance.now() < deadline) await new Promise((r) => setTimeout(r, 50));
 }
 
 function writeOutput(file: string, timeline: Timeline, endMs: number): void {

@@ -20,14 +20,10 @@ export type EndOutcome = { ended: true; node: string } | { ended: false; code: '
 export interface Cluster {
   /** This node's name (PARLEY_NODE_ID, else host and pid). */
   readonly nodeId: string;
-  /** True when the state is shared with other nodes (Redis). */
-  readonly shared: boolean;
   readonly admission: Admission;
   readonly rates: { perIp: RateLimiterAbstract; perKey: RateLimiterAbstract };
   /** Ends a live session on whichever node holds it; its records are flushed when this resolves. */
   endSession(id: string, reason: string): Promise<EndOutcome>;
-  /** The node holding a live session, or null. */
-  holder(id: string): Promise<string | null>;
   close(): Promise<void>;
 }
 
@@ -72,11 +68,9 @@ export async function createCluster(config: Config, deps: { sessions: SessionReg
   if (!url) {
     return {
       nodeId,
-      shared: false,
       admission: new InProcessAdmission(),
       rates: rateLimiters(config),
       endSession: async (id, reason) => ((await endHere(sessions, id, reason)) ? { ended: true, node: nodeId } : notLive(id)),
-      holder: (id) => Promise.resolve(sessions.get(id) ? nodeId : null),
       close: () => Promise.resolve(),
     };
   }
@@ -100,10 +94,8 @@ export async function createCluster(config: Config, deps: { sessions: SessionReg
 
   return {
     nodeId,
-    shared: true,
     admission,
     rates: rateLimiters(config, redis),
-    holder: (id) => (sessions.get(id) ? Promise.resolve(nodeId) : directory.holder(id)),
     async endSession(id, reason) {
       if (await endHere(sessions, id, reason)) return { ended: true, node: nodeId };
       const node = await directory.holder(id);

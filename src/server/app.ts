@@ -23,13 +23,13 @@ import { Authenticator } from '../auth/principal.js';
 import { SessionTokens, tokenKey } from '../auth/session-token.js';
 import { Access } from './access/access.js';
 import { registerOrigins } from './access/origins.js';
-import type { Admission } from './limits/admission.js';
 import { NodeCapacity } from './limits/node-capacity.js';
 import { SessionRateLimits } from './limits/session-rate.js';
 import { createCluster, type Cluster } from '../cluster/cluster.js';
 import { drainSessions, GOODBYE_MS } from './drain.js';
 import { tagSessionIds } from '../protocol/ids.js';
 import { Telemetry } from '../observability/telemetry.js';
+import { waitUntil } from '../util/wait-until.js';
 
 export interface ParleyServer {
   app: FastifyInstance;
@@ -56,8 +56,6 @@ export interface ServerDeps {
   /** Agents and the store: sessions run agents, and the REST API is served. Without them, bare engines (protocol tests). */
   agents?: AgentRegistry;
   store?: Store;
-  /** Concurrent-session admission; default the cluster's (in-process, or Redis with REDIS_URL). */
-  admission?: Admission;
 }
 
 /** The recording store when a key is set; an agent that records without one stops start-up. */
@@ -86,7 +84,7 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Par
     new Authenticator({ adminKey: config.server.apiKey, keys, tokens: new SessionTokens(signingKey) }),
     keys,
     new SessionRateLimits(config.limits, cluster.rates),
-    deps.admission ?? cluster.admission,
+    cluster.admission,
     config.limits,
     node,
   );
@@ -129,7 +127,7 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Par
     else {
       await drainSessions(sessions, reason, { drainMs, goodbyeMs: GOODBYE_MS, logger: deps.logger });
       // Transports finish after their session ends (a goodbye still playing to a phone): give them a moment.
-      await closedSockets(app, GOODBYE_MS);
+      await waitUntil(() => app.websocketServer.clients.size === 0, GOODBYE_MS);
     }
     await app.close();
     await deps.engines.close();
@@ -154,10 +152,4 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Par
       return stopping;
     },
   };
-}
-
-/** Waits until no WebSocket is open (or `ms` passed). */
-async function closedSockets(app: FastifyInstance, ms: number): Promise<void> {
-  const until = Date.now() + ms;
-  while (app.websocketServer.clients.size > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
 }

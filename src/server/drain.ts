@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { SessionRegistry } from '../session/registry.js';
+import { waitUntil } from '../util/wait-until.js';
 
 export interface DrainOptions {
   /** How long live sessions may go on by themselves. */
@@ -12,16 +13,6 @@ export interface DrainOptions {
 /** How long an agent's goodbye may take to be said and played out before its session is ended anyway. */
 export const GOODBYE_MS = 20_000;
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Resolves when the registry is empty, or after `ms`; true if it emptied. */
-async function emptied(sessions: SessionRegistry, ms: number): Promise<boolean> {
-  const until = Date.now() + ms;
-  // Polled: sessions come and go through several transports; 100 ms is nothing next to a call.
-  while (sessions.size > 0 && Date.now() < until) await sleep(Math.min(100, until - Date.now()));
-  return sessions.size === 0;
-}
-
 /**
  * The sessions part of a drain (new sessions are already refused): live calls go on for up to
  * `drainMs`; those still live then are ended the agent's way — it says goodbye, the transport
@@ -30,7 +21,8 @@ async function emptied(sessions: SessionRegistry, ms: number): Promise<boolean> 
 export async function drainSessions(sessions: SessionRegistry, reason: string, opts: DrainOptions): Promise<void> {
   const log = opts.logger;
   if (sessions.size > 0) log.info({ sessions: sessions.size, drain_ms: opts.drainMs }, 'draining: live sessions go on, new ones are refused');
-  if (await emptied(sessions, opts.drainMs)) return;
+  // Polled: sessions come and go through several transports; 100 ms is nothing next to a call.
+  if (await waitUntil(() => sessions.size === 0, opts.drainMs, 100)) return;
   const left = sessions.list();
   log.info({ sessions: left.length }, 'drain timeout: the agents say goodbye');
   await Promise.allSettled(left.map((s) => s.endPolitely('shutdown', opts.goodbyeMs, { reason, code: 1001 })));

@@ -71,10 +71,6 @@ export class RealtimeSession {
     this.init.engine.send(event);
   }
 
-  get hasEnded(): boolean {
-    return this.ended !== null;
-  }
-
   /**
    * Ends the session the agent's way when its engine has one (a goodbye the caller hears, records
    * flushed), else — or if that takes longer than `graceMs` — with `fallback`.

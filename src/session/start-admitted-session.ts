@@ -12,9 +12,9 @@ import { RealtimeSession } from './realtime-session.js';
 import type { SessionRegistry } from './registry.js';
 import type { Cluster } from '../cluster/cluster.js';
 import type { Telemetry } from '../observability/telemetry.js';
+import { SessionOpenError } from './session-open-error.js';
 
 const RESUMED = 'resumed on a new connection';
-import { SessionOpenError } from './session-open-error.js';
 
 export interface StartSessionDeps {
   config: Config;
@@ -26,8 +26,8 @@ export interface StartSessionDeps {
   recordings?: RecordingStore | undefined;
   /** The server's metrics and traces, handed to each agent session. */
   telemetry?: Telemetry | undefined;
-  /** Ends a resumed session's old connection even when another node holds it; absent = this node only. */
-  cluster?: Pick<Cluster, 'endSession'> | undefined;
+  /** Ends a resumed session's old connection, on whichever node holds it. */
+  cluster: Pick<Cluster, 'endSession'>;
 }
 
 export interface StartSessionRequest {
@@ -62,8 +62,7 @@ export async function openAdmittedSession(deps: StartSessionDeps, req: StartSess
     if (!resume) return openAgentSession(services, { agent, transport: req.transport, callerId: admitted.callerId, model: req.model, logger: log, ...audio, ...(admitted.sessionId ? { sessionId: admitted.sessionId } : {}) });
     // A connection that still holds the session — here or on another node — gives it up first,
     // records flushed, so the re-seed is complete.
-    if (deps.cluster) await deps.cluster.endSession(resume.id, RESUMED);
-    else await deps.sessions.get(resume.id)?.end({ reason: RESUMED, code: 1000 });
+    await deps.cluster.endSession(resume.id, RESUMED);
     // Read again after that flush: the record now holds everything the old connection did.
     const detail = await store.records.session(resume.id);
     if (!detail) throw new SessionOpenError('resume_refused', `Session '${resume.id}' disappeared while resuming.`);

@@ -32,7 +32,7 @@ export interface RealtimeRouteDeps {
   agents?: AgentRegistry;
   store?: Store;
   recordings?: RecordingStore;
-  cluster?: Cluster;
+  cluster: Cluster;
   telemetry?: Telemetry;
 }
 

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { RTCDataChannel } from 'werift';
 import { serverEvent } from '../../conversation/events.js';
+import { waitUntil } from '../../util/wait-until.js';
 
 /** The data channel a Realtime client creates for JSON events. */
 export const EVENTS_CHANNEL = 'oai-events';
@@ -17,10 +18,6 @@ export interface EventsLinkOptions {
   /** The caller closed the channel. */
   onClosed: () => void;
 }
-
-const waitUntil = async (cond: () => boolean, ms: number): Promise<void> => {
-  for (const deadline = performance.now() + ms; !cond() && performance.now() < deadline; ) await new Promise((r) => setTimeout(r, 10));
-};
 
 /**
  * The call's `oai-events` data channel as a text pipe: messages in; JSON out, held until the
@@ -64,9 +61,9 @@ export class EventsLink {
   async close(): Promise<void> {
     const channel = this.channel;
     if (!channel || channel.readyState !== 'open') return;
-    await waitUntil(() => channel.bufferedAmount === 0 || channel.readyState !== 'open', CLOSE_MS);
+    await waitUntil(() => channel.bufferedAmount === 0 || channel.readyState !== 'open', CLOSE_MS, 10);
     if (channel.readyState === 'open') channel.close();
-    await waitUntil(() => channel.readyState === 'closed', CLOSE_MS);
+    await waitUntil(() => channel.readyState === 'closed', CLOSE_MS, 10);
   }
 
   private flush(): void {
