@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { NODE_NAME } from '../protocol/ids.js';
 import { isRecordingKey } from '../recordings/recording-store.js';
 
 const MiB = 1024 * 1024;
@@ -113,7 +114,7 @@ export const ConfigSchema = z.strictObject({
       /** Redis shared by the nodes (session directory, rate limits, admission, cross-node control); absent = one node, in-process. */
       redisUrl: z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379').optional(),
       /** This node's name: new session ids carry it (`sess_<node>_…`) so a load balancer can route a reconnect to it. Absent = untagged ids. */
-      nodeId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'expected 1–40 lowercase letters, digits and -, starting with a letter or digit (e.g. parley-1)').optional(),
+      nodeId: z.string().regex(new RegExp(`^${NODE_NAME}$`), 'expected 1–40 lowercase letters, digits and -, starting with a letter or digit (e.g. parley-1)').optional(),
     })
     .prefault({}),
   /** Prometheus metrics and OpenTelemetry traces. */

@@ -4,6 +4,9 @@ const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz
 
 export type IdPrefix = 'event' | 'item' | 'resp' | 'sess' | 'conv' | 'call' | 'rtc';
 
+/** A node's name (PARLEY_NODE_ID) as it appears in session ids: the one pattern for both. */
+export const NODE_NAME = '[a-z0-9][a-z0-9-]{0,39}';
+
 let sessionTag = '';
 
 /**
@@ -15,9 +18,11 @@ export function tagSessionIds(node: string | undefined): void {
   sessionTag = node ?? '';
 }
 
+const SESSION_NODE = new RegExp(`^sess_(${NODE_NAME})_[A-Za-z0-9]+$`);
+
 /** The node a session id names, if it was made by a named node. */
 export function sessionNode(sessionId: string): string | undefined {
-  return /^sess_([a-z0-9][a-z0-9-]{0,39})_[A-Za-z0-9]+$/.exec(sessionId)?.[1];
+  return SESSION_NODE.exec(sessionId)?.[1];
 }
 
 /**

@@ -1,10 +1,11 @@
 import type { AgentRegistry } from '../agents/index.js';
 import type { Config } from '../config/schema.js';
 import type { SessionDetail, RecordStore } from '../store/types.js';
+import { NODE_NAME } from '../protocol/ids.js';
 import { AGENT_END_REASONS } from './agent-runtime.js';
 
 /** `sess_` + random, or `sess_<node>_` + random from a named node (PARLEY_NODE_ID). */
-export const SESSION_ID = /^sess_(?:[a-z0-9][a-z0-9-]{0,39}_)?[A-Za-z0-9]{1,64}$/;
+export const SESSION_ID = new RegExp(`^sess_(?:${NODE_NAME}_)?[A-Za-z0-9]{1,64}$`);
 
 /** What a caller id may be (`?caller_id=`, `caller_id` of POST /api/session): ids, phone numbers, emails. */
 export const CALLER_ID = /^[A-Za-z0-9+_.:@-]{1,128}$/;

@@ -71,10 +71,4 @@ export class Samples {
     for (const x of this.values()) if (x > limit) n++;
     return n;
   }
-
-  max(): number {
-    let m = 0;
-    for (const x of this.values()) m = Math.max(m, x);
-    return m;
-  }
 }

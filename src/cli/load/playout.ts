@@ -69,16 +69,8 @@ export class PlayoutMeter {
     return this.t0 < 0 ? NaN : this.t0;
   }
 
-  get lastArrivalAt(): number {
-    return this.lastAt;
-  }
-
   get frames(): number {
     return this.framesDone;
-  }
-
-  get receivedBytes(): number {
-    return this.bytes;
   }
 
   /** Audio received, ms. */
